@@ -1,0 +1,1 @@
+//! Criterion benchmarks for the aaa crates (see `benches/`).

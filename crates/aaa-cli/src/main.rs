@@ -1,0 +1,3 @@
+//! The `aaa` command.
+
+fn main() {}
