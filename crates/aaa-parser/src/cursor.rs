@@ -1,0 +1,526 @@
+//! A validating JSON cursor: the byte-level half of the scanner.
+//!
+//! The body has been checked to be UTF-8 before a cursor is made, so string contents only need
+//! their escapes and control characters checked. Every routine returns an error instead of
+//! panicking; indexing goes through `get` so no input can read out of bounds.
+
+use crate::error::{ScanError, ScanErrorKind};
+use crate::MAX_DEPTH;
+
+/// A byte range `start..end` in the body, as `u32`s to keep scanned events small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    #[inline]
+    #[allow(clippy::cast_possible_truncation)] // bodies over u32::MAX are refused up front
+    pub(crate) const fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(self, body: &str) -> &str {
+        body.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+pub(crate) type Result<T> = core::result::Result<T, ScanError>;
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Marks (with the high bit) every byte of `w` that is `"`, `\` or below 0x20. Bytes above the
+/// lowest marked one may be marked spuriously; the lowest mark is always exact.
+#[inline(always)]
+const fn string_specials(w: u64) -> u64 {
+    let q = w ^ (LO * b'"' as u64);
+    let b = w ^ (LO * b'\\' as u64);
+    let zq = q.wrapping_sub(LO) & !q;
+    let zb = b.wrapping_sub(LO) & !b;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | zb | ctl) & HI
+}
+
+#[inline(always)]
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+#[inline]
+fn hex_val(c: u8) -> Option<u16> {
+    match c {
+        b'0'..=b'9' => Some(u16::from(c - b'0')),
+        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
+        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
+        _ => None,
+    }
+}
+
+/// A scalar JSON value found at a wanted path: a string's raw contents or a number's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scalar {
+    pub(crate) span: Span,
+}
+
+pub(crate) struct Cursor<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(b: &'a [u8]) -> Cursor<'a> {
+        Cursor { b, pos: 0 }
+    }
+
+    #[inline(always)]
+    pub(crate) fn err<T>(&self, kind: ScanErrorKind) -> Result<T> {
+        Err(ScanError::new(kind, self.pos))
+    }
+
+    /// The error for the byte at the cursor: end of input or an unexpected byte.
+    #[inline]
+    pub(crate) fn unexpected<T>(&self) -> Result<T> {
+        if self.pos >= self.b.len() {
+            self.err(ScanErrorKind::UnexpectedEnd)
+        } else {
+            self.err(ScanErrorKind::UnexpectedByte)
+        }
+    }
+
+    /// Skips whitespace and returns the next byte, if any.
+    #[inline(always)]
+    pub(crate) fn ws_peek(&mut self) -> Option<u8> {
+        loop {
+            let c = *self.b.get(self.pos)?;
+            if !is_ws(c) {
+                return Some(c);
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace, then consumes `c` or fails.
+    #[inline(always)]
+    pub(crate) fn expect(&mut self, c: u8) -> Result<()> {
+        if self.ws_peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.unexpected()
+        }
+    }
+
+    /// At an opening quote: validates the string and returns the span of its raw contents
+    /// (without quotes, escapes left as they are) and whether it contained escapes.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Result<(Span, bool)> {
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        let b = self.b;
+        loop {
+            // Find the next `"`, `\` or control byte, eight bytes at a time.
+            while let Some(chunk) = b.get(i..i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                let m = string_specials(u64::from_le_bytes(w));
+                if m != 0 {
+                    i += (m.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&c) = b.get(i) else {
+                self.pos = i;
+                return self.err(ScanErrorKind::UnexpectedEnd);
+            };
+            match c {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok((Span::new(start, i), escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    i = self.escape(i)?;
+                }
+                0..=0x1f => {
+                    self.pos = i;
+                    return self.err(ScanErrorKind::ControlCharacter);
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// Validates the escape at `i` (a backslash) and returns the index after it.
+    #[cold]
+    fn escape(&mut self, i: usize) -> Result<usize> {
+        let fail = |this: &mut Self, at: usize, kind| {
+            this.pos = at;
+            Err(ScanError::new(kind, at))
+        };
+        match self.b.get(i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+            Some(b'u') => {
+                let Some(unit) = self.hex4(i + 2) else {
+                    return fail(self, i, ScanErrorKind::InvalidEscape);
+                };
+                match unit {
+                    0xD800..=0xDBFF => {
+                        if self.b.get(i + 6) == Some(&b'\\') && self.b.get(i + 7) == Some(&b'u') {
+                            match self.hex4(i + 8) {
+                                Some(0xDC00..=0xDFFF) => Ok(i + 12),
+                                Some(_) => fail(self, i, ScanErrorKind::LoneSurrogate),
+                                None => fail(self, i + 6, ScanErrorKind::InvalidEscape),
+                            }
+                        } else {
+                            fail(self, i, ScanErrorKind::LoneSurrogate)
+                        }
+                    }
+                    0xDC00..=0xDFFF => fail(self, i, ScanErrorKind::LoneSurrogate),
+                    _ => Ok(i + 6),
+                }
+            }
+            None => fail(self, i + 1, ScanErrorKind::UnexpectedEnd),
+            Some(_) => fail(self, i, ScanErrorKind::InvalidEscape),
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u16> {
+        let h = self.b.get(at..at + 4)?;
+        let mut v = 0u16;
+        for &c in h {
+            v = (v << 4) | hex_val(c)?;
+        }
+        Some(v)
+    }
+
+    /// At `-` or a digit: validates a number and returns its span.
+    #[inline]
+    pub(crate) fn number(&mut self) -> Result<Span> {
+        let b = self.b;
+        let start = self.pos;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            Some(_) => {
+                self.pos = i;
+                return self.err(ScanErrorKind::InvalidNumber);
+            }
+            None => {
+                self.pos = i;
+                return self.err(ScanErrorKind::UnexpectedEnd);
+            }
+        }
+        let int_end = i;
+        let mut float = false;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            i = self.digits(i)?;
+            float = true;
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            i = self.digits(i)?;
+            float = true;
+        }
+        self.pos = i;
+        // Only long or fractional numbers can overflow a double; check those the slow way.
+        if (float || int_end - start > 18) && !Self::finite(&b[start..i]) {
+            self.pos = start;
+            return self.err(ScanErrorKind::NumberOutOfRange);
+        }
+        Ok(Span::new(start, i))
+    }
+
+    #[cold]
+    fn finite(text: &[u8]) -> bool {
+        core::str::from_utf8(text)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some_and(f64::is_finite)
+    }
+
+    /// One or more digits starting at `i`; returns the index after them.
+    #[inline]
+    fn digits(&mut self, mut i: usize) -> Result<usize> {
+        if !matches!(self.b.get(i), Some(b'0'..=b'9')) {
+            self.pos = i;
+            return if i >= self.b.len() {
+                self.err(ScanErrorKind::UnexpectedEnd)
+            } else {
+                self.err(ScanErrorKind::InvalidNumber)
+            };
+        }
+        while matches!(self.b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+        Ok(i)
+    }
+
+    #[inline]
+    fn literal(&mut self, lit: &'static [u8]) -> Result<()> {
+        let end = self.pos + lit.len();
+        match self.b.get(self.pos..end) {
+            Some(s) if s == lit => {
+                self.pos = end;
+                Ok(())
+            }
+            _ => {
+                // Point at the first byte that differs.
+                while self.b.get(self.pos) == lit.get(self.pos + lit.len() - end) {
+                    self.pos += 1;
+                }
+                self.unexpected()
+            }
+        }
+    }
+
+    /// Validates and skips one value of any type, after optional whitespace. `depth` is the
+    /// nesting depth of the container holding the value.
+    pub(crate) fn skip_value(&mut self, depth: u32) -> Result<()> {
+        match self.ws_peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'{') => self.skip_object(depth + 1),
+            Some(b'[') => self.skip_array(depth + 1),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            _ => self.unexpected(),
+        }
+    }
+
+    /// Checks the nesting limit for a container opened at `depth`.
+    #[inline]
+    pub(crate) fn enter(&self, depth: u32) -> Result<()> {
+        if depth > MAX_DEPTH {
+            self.err(ScanErrorKind::TooDeep)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// At `{`: validates and skips the object.
+    pub(crate) fn skip_object(&mut self, depth: u32) -> Result<()> {
+        self.enter(depth)?;
+        self.pos += 1;
+        if self.ws_peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.ws_peek() != Some(b'"') {
+                return self.unexpected();
+            }
+            self.string()?;
+            self.expect(b':')?;
+            self.skip_value(depth)?;
+            match self.ws_peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.unexpected(),
+            }
+        }
+    }
+
+    /// At `[`: validates and skips the array.
+    pub(crate) fn skip_array(&mut self, depth: u32) -> Result<()> {
+        self.enter(depth)?;
+        self.pos += 1;
+        if self.ws_peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_value(depth)?;
+            match self.ws_peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.unexpected(),
+            }
+        }
+    }
+
+    /// At `{`: walks an object, recording the first scalar found at each wanted path and
+    /// validating everything else. `active` is a bit set over `wants` of the paths whose first
+    /// `level` segments led here.
+    pub(crate) fn fields(
+        &mut self,
+        depth: u32,
+        wants: &[&[&[u8]]],
+        level: usize,
+        active: u16,
+        out: &mut [Option<Scalar>],
+    ) -> Result<()> {
+        self.enter(depth)?;
+        self.pos += 1;
+        if self.ws_peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.ws_peek() != Some(b'"') {
+                return self.unexpected();
+            }
+            let (key, _) = self.string()?;
+            let key = &self.b[key.start as usize..key.end as usize];
+            let mut leaf = None;
+            let mut child = 0u16;
+            let mut bits = active;
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let path = wants[i];
+                if path.get(level).is_some_and(|seg| *seg == key) {
+                    if path.len() == level + 1 {
+                        leaf = Some(i);
+                    } else {
+                        child |= 1 << i;
+                    }
+                }
+            }
+            self.expect(b':')?;
+            match (self.ws_peek(), leaf) {
+                (Some(b'"'), Some(i)) => {
+                    let (s, _) = self.string()?;
+                    if out[i].is_none() {
+                        out[i] = Some(Scalar { span: s });
+                    }
+                }
+                (Some(b'-' | b'0'..=b'9'), Some(i)) => {
+                    let s = self.number()?;
+                    if out[i].is_none() {
+                        out[i] = Some(Scalar { span: s });
+                    }
+                }
+                (Some(b'{'), _) if child != 0 => {
+                    self.fields(depth + 1, wants, level + 1, child, out)?;
+                }
+                _ => self.skip_value(depth)?,
+            }
+            match self.ws_peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.unexpected(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip(s: &str) -> Result<usize> {
+        let mut c = Cursor::new(s.as_bytes());
+        c.skip_value(0)?;
+        Ok(c.pos)
+    }
+
+    #[test]
+    fn specials_mask_finds_the_first_special_byte() {
+        for (i, special) in [b'"', b'\\', 0x00, 0x1f].into_iter().enumerate() {
+            for at in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[at] = special;
+                let m = string_specials(u64::from_le_bytes(w));
+                assert_eq!(m.trailing_zeros() / 8, at as u32, "case {i} at {at}");
+            }
+        }
+        assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(skip(r#""hello world, this is long enough""#), Ok(34));
+        assert_eq!(skip(r#""a\"b\\c\/\b\f\n\r\t\u00e9\ud83d\ude00""#).map(|_| ()), Ok(()));
+        let e = skip(r#""\x""#).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ScanErrorKind::InvalidEscape, 1));
+        assert_eq!(skip(r#""\ud800""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
+        assert_eq!(skip(r#""\udc00x""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
+        assert_eq!(skip(r#""\ud800\u0041""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
+        assert_eq!(skip("\"a\u{1}b\"").unwrap_err().kind(), ScanErrorKind::ControlCharacter);
+        assert_eq!(skip("\"abc").unwrap_err().kind(), ScanErrorKind::UnexpectedEnd);
+        assert_eq!(skip("\"abc\\").unwrap_err().kind(), ScanErrorKind::UnexpectedEnd);
+        assert_eq!(skip(r#""\u12""#).unwrap_err().kind(), ScanErrorKind::InvalidEscape);
+    }
+
+    #[test]
+    fn numbers() {
+        for ok in ["0", "-0", "12", "-1.5e3", "1E+2", "0.25", "123456789012345678901234"] {
+            assert_eq!(skip(ok), Ok(ok.len()), "{ok}");
+        }
+        for bad in ["-", "1.", ".5", "1e", "1e+", "-a", "+1"] {
+            assert!(skip(bad).is_err(), "{bad}");
+        }
+        assert_eq!(skip("1e400").unwrap_err().kind(), ScanErrorKind::NumberOutOfRange);
+        assert_eq!(skip(&"9".repeat(400)).unwrap_err().kind(), ScanErrorKind::NumberOutOfRange);
+        // A leading zero ends the number; the caller then finds the stray digit.
+        assert_eq!(skip("012"), Ok(1));
+    }
+
+    #[test]
+    fn literals_and_containers() {
+        assert_eq!(skip("true"), Ok(4));
+        assert_eq!(skip("[true, false ,null]"), Ok(19));
+        let e = skip("tru").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ScanErrorKind::UnexpectedEnd, 3));
+        let e = skip("trUe").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ScanErrorKind::UnexpectedByte, 2));
+        assert_eq!(skip(r#"{"a":[1,{"b":{}}],"c":"d"}"#), Ok(26));
+        assert!(skip("[1,]").is_err());
+        assert!(skip(r#"{"a":1,}"#).is_err());
+        assert!(skip(r#"{"a" 1}"#).is_err());
+        assert!(skip("{1:2}").is_err());
+    }
+
+    #[test]
+    fn depth_limit() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH as usize), "]".repeat(MAX_DEPTH as usize));
+        assert!(skip(&ok).is_ok());
+        let deep = "[".repeat(10_000);
+        assert_eq!(skip(&deep).unwrap_err().kind(), ScanErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn fields_finds_nested_scalars() {
+        let body = br#"{"x":{"y":"no"},"source":{"id":"17","name":"a"},"target":{"id":18},"created_timestamp":"99","source":{"id":"dup"}}"#;
+        let wants: &[&[&[u8]]] = &[&[b"source", b"id"], &[b"target", b"id"], &[b"created_timestamp"]];
+        let mut out = [None; 3];
+        let mut c = Cursor::new(body);
+        c.fields(1, wants, 0, 0b111, &mut out).unwrap();
+        assert_eq!(c.pos, body.len());
+        let text = core::str::from_utf8(body).unwrap();
+        let got: Vec<&str> = out.iter().map(|s| s.unwrap().span.get(text)).collect();
+        assert_eq!(got, ["17", "18", "99"]);
+    }
+}

@@ -1,0 +1,105 @@
+//! Views of scanned events.
+
+use core::fmt;
+use core::ops::Range;
+
+use aaa_model::EventKind;
+
+use crate::key::{self, DedupeKey, Parts};
+use crate::scan::{RawEvent, Tag};
+
+/// The kind of a scanned event.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind<'a> {
+    /// One of the Account Activity API kinds.
+    Known(EventKind),
+    /// An X Activity API event, with its `event_type` verbatim (e.g. `post.create`).
+    Activity(&'a str),
+    /// An event under an envelope key this crate does not know (e.g. a kind X added later),
+    /// with that key.
+    Unknown(&'a str),
+}
+
+impl Kind<'_> {
+    /// The known kind, if it is one.
+    pub fn known(self) -> Option<EventKind> {
+        match self {
+            Kind::Known(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the name used on the command line and in stores: the known kind's short name
+/// (`tweet_create`), the X Activity API `event_type` (`post.create`), or `unknown:<key>`.
+impl fmt::Display for Kind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Known(k) => f.write_str(k.as_str()),
+            Kind::Activity(t) => f.write_str(t),
+            Kind::Unknown(k) => write!(f, "unknown:{k}"),
+        }
+    }
+}
+
+/// One event of a scanned [`crate::Envelope`]: its kind, raw JSON and dedupe key.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRef<'a> {
+    body: &'a str,
+    for_user_id: Option<&'a str>,
+    raw: RawEvent,
+}
+
+impl<'a> EventRef<'a> {
+    pub(crate) fn new(body: &'a str, for_user_id: Option<&'a str>, raw: RawEvent) -> Self {
+        EventRef {
+            body,
+            for_user_id,
+            raw,
+        }
+    }
+
+    /// The event's kind.
+    pub fn kind(&self) -> Kind<'a> {
+        match self.raw.tag {
+            Tag::Known(k) => Kind::Known(k),
+            Tag::Activity(s) => Kind::Activity(s.get(self.body)),
+            Tag::Unknown(s) => Kind::Unknown(s.get(self.body)),
+        }
+    }
+
+    /// The event's raw JSON object, exactly as delivered. For `user_event` this is the object
+    /// under `user_event` (`{"revoke":{...}}`); for X Activity API deliveries, the `data` object.
+    pub fn raw(&self) -> &'a str {
+        self.raw.range.get(self.body)
+    }
+
+    /// The byte range of [`EventRef::raw`] within the body.
+    pub fn range(&self) -> Range<usize> {
+        self.raw.range.start as usize..self.raw.range.end as usize
+    }
+
+    /// The `for_user_id` of the delivery the event came in.
+    pub fn for_user_id(&self) -> Option<&'a str> {
+        self.for_user_id
+    }
+
+    /// The event's dedupe key, scoped to `for_user_id`.
+    pub fn key(&self) -> DedupeKey<'a> {
+        let parts = if self.raw.n == 0 {
+            Parts::Hash(key::fnv128(self.raw().as_bytes()))
+        } else {
+            let mut p = [""; key::MAX_PARTS];
+            for (dst, span) in p.iter_mut().zip(&self.raw.parts) {
+                *dst = span.get(self.body);
+            }
+            Parts::Fields(p, self.raw.n)
+        };
+        DedupeKey {
+            kind: self.kind(),
+            for_user_id: self.for_user_id,
+            parts,
+        }
+    }
+}
