@@ -4,8 +4,8 @@
 //! their escapes and control characters checked. Every routine returns an error instead of
 //! panicking; indexing goes through `get` so no input can read out of bounds.
 
-use crate::error::{ScanError, ScanErrorKind};
 use crate::MAX_DEPTH;
+use crate::error::{ScanError, ScanErrorKind};
 
 /// A byte range `start..end` in the body, as `u32`s to keep scanned events small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -453,7 +453,7 @@ mod tests {
                 let mut w = *b"abcdefgh";
                 w[at] = special;
                 let m = string_specials(u64::from_le_bytes(w));
-                assert_eq!(m.trailing_zeros() / 8, at as u32, "case {i} at {at}");
+                assert_eq!(m.trailing_zeros() as usize / 8, at, "case {i} at {at}");
             }
         }
         assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
@@ -462,28 +462,66 @@ mod tests {
     #[test]
     fn strings() {
         assert_eq!(skip(r#""hello world, this is long enough""#), Ok(34));
-        assert_eq!(skip(r#""a\"b\\c\/\b\f\n\r\t\u00e9\ud83d\ude00""#).map(|_| ()), Ok(()));
+        assert_eq!(
+            skip(r#""a\"b\\c\/\b\f\n\r\t\u00e9\ud83d\ude00""#).map(|_| ()),
+            Ok(())
+        );
         let e = skip(r#""\x""#).unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ScanErrorKind::InvalidEscape, 1));
-        assert_eq!(skip(r#""\ud800""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
-        assert_eq!(skip(r#""\udc00x""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
-        assert_eq!(skip(r#""\ud800\u0041""#).unwrap_err().kind(), ScanErrorKind::LoneSurrogate);
-        assert_eq!(skip("\"a\u{1}b\"").unwrap_err().kind(), ScanErrorKind::ControlCharacter);
-        assert_eq!(skip("\"abc").unwrap_err().kind(), ScanErrorKind::UnexpectedEnd);
-        assert_eq!(skip("\"abc\\").unwrap_err().kind(), ScanErrorKind::UnexpectedEnd);
-        assert_eq!(skip(r#""\u12""#).unwrap_err().kind(), ScanErrorKind::InvalidEscape);
+        assert_eq!(
+            skip(r#""\ud800""#).unwrap_err().kind(),
+            ScanErrorKind::LoneSurrogate
+        );
+        assert_eq!(
+            skip(r#""\udc00x""#).unwrap_err().kind(),
+            ScanErrorKind::LoneSurrogate
+        );
+        assert_eq!(
+            skip(r#""\ud800\u0041""#).unwrap_err().kind(),
+            ScanErrorKind::LoneSurrogate
+        );
+        assert_eq!(
+            skip("\"a\u{1}b\"").unwrap_err().kind(),
+            ScanErrorKind::ControlCharacter
+        );
+        assert_eq!(
+            skip("\"abc").unwrap_err().kind(),
+            ScanErrorKind::UnexpectedEnd
+        );
+        assert_eq!(
+            skip("\"abc\\").unwrap_err().kind(),
+            ScanErrorKind::UnexpectedEnd
+        );
+        assert_eq!(
+            skip(r#""\u12""#).unwrap_err().kind(),
+            ScanErrorKind::InvalidEscape
+        );
     }
 
     #[test]
     fn numbers() {
-        for ok in ["0", "-0", "12", "-1.5e3", "1E+2", "0.25", "123456789012345678901234"] {
+        for ok in [
+            "0",
+            "-0",
+            "12",
+            "-1.5e3",
+            "1E+2",
+            "0.25",
+            "123456789012345678901234",
+        ] {
             assert_eq!(skip(ok), Ok(ok.len()), "{ok}");
         }
         for bad in ["-", "1.", ".5", "1e", "1e+", "-a", "+1"] {
             assert!(skip(bad).is_err(), "{bad}");
         }
-        assert_eq!(skip("1e400").unwrap_err().kind(), ScanErrorKind::NumberOutOfRange);
-        assert_eq!(skip(&"9".repeat(400)).unwrap_err().kind(), ScanErrorKind::NumberOutOfRange);
+        assert_eq!(
+            skip("1e400").unwrap_err().kind(),
+            ScanErrorKind::NumberOutOfRange
+        );
+        assert_eq!(
+            skip(&"9".repeat(400)).unwrap_err().kind(),
+            ScanErrorKind::NumberOutOfRange
+        );
         // A leading zero ends the number; the caller then finds the stray digit.
         assert_eq!(skip("012"), Ok(1));
     }
@@ -505,7 +543,11 @@ mod tests {
 
     #[test]
     fn depth_limit() {
-        let ok = format!("{}{}", "[".repeat(MAX_DEPTH as usize), "]".repeat(MAX_DEPTH as usize));
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_DEPTH as usize),
+            "]".repeat(MAX_DEPTH as usize)
+        );
         assert!(skip(&ok).is_ok());
         let deep = "[".repeat(10_000);
         assert_eq!(skip(&deep).unwrap_err().kind(), ScanErrorKind::TooDeep);
@@ -514,7 +556,11 @@ mod tests {
     #[test]
     fn fields_finds_nested_scalars() {
         let body = br#"{"x":{"y":"no"},"source":{"id":"17","name":"a"},"target":{"id":18},"created_timestamp":"99","source":{"id":"dup"}}"#;
-        let wants: &[&[&[u8]]] = &[&[b"source", b"id"], &[b"target", b"id"], &[b"created_timestamp"]];
+        let wants: &[&[&[u8]]] = &[
+            &[b"source", b"id"],
+            &[b"target", b"id"],
+            &[b"created_timestamp"],
+        ];
         let mut out = [None; 3];
         let mut c = Cursor::new(body);
         c.fields(1, wants, 0, 0b111, &mut out).unwrap();

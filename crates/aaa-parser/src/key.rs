@@ -63,7 +63,11 @@ const USER_ACTION: KeySpec = KeySpec {
 };
 
 const TWEET_DELETE: KeySpec = KeySpec {
-    wants: &[&[b"status", b"id_str"], &[b"status", b"id"], &[b"timestamp_ms"]],
+    wants: &[
+        &[b"status", b"id_str"],
+        &[b"status", b"id"],
+        &[b"timestamp_ms"],
+    ],
     keys: &[&[&[0, 1], &[2]]],
     type_slot: None,
 };
@@ -81,7 +85,11 @@ const TYPING: KeySpec = KeySpec {
 };
 
 const MARK_READ: KeySpec = KeySpec {
-    wants: &[&[b"sender_id"], &[b"created_timestamp"], &[b"last_read_event_id"]],
+    wants: &[
+        &[b"sender_id"],
+        &[b"created_timestamp"],
+        &[b"last_read_event_id"],
+    ],
     keys: &[&[&[0], &[1], &[2]]],
     type_slot: None,
 };

@@ -117,7 +117,10 @@ impl Scanner<'_> {
                 let key_at = c.pos;
                 let (key, _) = c.string()?;
                 let name = &c.b[key.start as usize..key.end as usize];
-                if keys.iter().any(|k| &c.b[k.start as usize..k.end as usize] == name) {
+                if keys
+                    .iter()
+                    .any(|k| &c.b[k.start as usize..k.end as usize] == name)
+                {
                     return Err(ScanError::new(ScanErrorKind::DuplicateKey, key_at));
                 }
                 if keys.try_push(key).is_err() {
@@ -240,7 +243,10 @@ impl Scanner<'_> {
     }
 
     /// At `{`: walks one event, collecting what its key needs.
-    fn walk(&mut self, spec: &KeySpec) -> Result<(Span, [Option<Scalar>; key::MAX_WANTS]), ScanError> {
+    fn walk(
+        &mut self,
+        spec: &KeySpec,
+    ) -> Result<(Span, [Option<Scalar>; key::MAX_WANTS]), ScanError> {
         let start = self.c.pos;
         let mut out = [None; key::MAX_WANTS];
         let depth = 3;
@@ -346,10 +352,12 @@ impl<'a> Envelope<'a> {
 
     /// Every event, in body order.
     pub fn events(&self) -> Events<'_, 'a> {
-        Events {
-            env: self,
-            next: 0,
-        }
+        Events { env: self, next: 0 }
+    }
+
+    /// Every event, in body order (the same as [`Envelope::events`]).
+    pub fn iter(&self) -> Events<'_, 'a> {
+        self.events()
     }
 
     /// The kinds of the events, in body order.

@@ -70,8 +70,13 @@ fn scan_does_not_allocate_up_to_the_inline_capacity() {
     assert!(bodies.len() >= 30, "too few fixtures: {}", bodies.len());
     // A synthetic delivery of exactly INLINE_EVENTS events, and one just past it.
     let synth = |n: usize| {
-        let events: Vec<String> = (0..n).map(|i| format!(r#"{{"id_str":"{i}","text":"t"}}"#)).collect();
-        format!(r#"{{"for_user_id":"1","tweet_create_events":[{}]}}"#, events.join(","))
+        let events: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"id_str":"{i}","text":"t"}}"#))
+            .collect();
+        format!(
+            r#"{{"for_user_id":"1","tweet_create_events":[{}]}}"#,
+            events.join(",")
+        )
     };
     let full = synth(aaa_parser::INLINE_EVENTS);
     let over = synth(aaa_parser::INLINE_EVENTS + 1);

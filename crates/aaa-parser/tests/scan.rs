@@ -65,14 +65,21 @@ fn finds_every_kind_with_its_key() {
         ]
     );
     let first = env.get(0).unwrap();
-    assert_eq!(first.raw(), r#"{"id":5,"id_str":"5","text":"hi \"there\"","user":{"id":1}}"#);
+    assert_eq!(
+        first.raw(),
+        r#"{"id":5,"id_str":"5","text":"hi \"there\"","user":{"id":1}}"#
+    );
     assert_eq!(&body[first.range()], first.raw());
     assert_eq!(first.kind(), Kind::Known(EventKind::TweetCreate));
 }
 
 #[test]
 fn unfollow_unblock_unmute_in_both_forms_are_the_same_event() {
-    for (family, neg) in [("follow", "unfollow"), ("block", "unblock"), ("mute", "unmute")] {
+    for (family, neg) in [
+        ("follow", "unfollow"),
+        ("block", "unblock"),
+        ("mute", "unmute"),
+    ] {
         let inside = user_action(&format!("{family}_events"), neg, "1586216162049");
         let own = user_action(&format!("{neg}_events"), neg, "1586216162049");
         assert_eq!(kinds(&inside), [neg]);
@@ -97,7 +104,10 @@ fn follow_events_differ_by_time_and_by_target() {
 #[test]
 fn favorites_without_id_use_user_status_and_time() {
     let body = r#"{"for_user_id":"228","favorite_events":[{"created_at":"Mon Sep 03 01:24:41 +0000 2018","timestamp_ms":1535937881233,"favorited_status":{"id":1036136664609898496,"user":{"id":228}},"user":{"id":14255640,"id_str":"14255640"}}]}"#;
-    assert_eq!(keys(body), ["favorite/228/14255640/1036136664609898496/1535937881233"]);
+    assert_eq!(
+        keys(body),
+        ["favorite/228/14255640/1036136664609898496/1535937881233"]
+    );
 }
 
 #[test]
@@ -105,7 +115,10 @@ fn revoke_and_replay_status_are_single_objects() {
     let body = r#"{"user_event":{"revoke":{"date_time":"2018-05-24T09:48:12+00:00","target":{"app_id":"13090192"},"source":{"user_id":"63046977"}}}}"#;
     let env = scan(body.as_bytes()).unwrap();
     assert_eq!(env.for_user_id(), None);
-    assert_eq!(keys(body), ["user_revoke/-/63046977/13090192/2018-05-24T09:48:12+00:00"]);
+    assert_eq!(
+        keys(body),
+        ["user_revoke/-/63046977/13090192/2018-05-24T09:48:12+00:00"]
+    );
     let body = r#"{"replay_job_status":{"webhook_id":"1","job_state":"Complete","job_state_description":"ok","job_id":"2"}}"#;
     assert_eq!(keys(body), ["replay_job_status/-/1/2/Complete"]);
 }
@@ -127,13 +140,23 @@ fn x_activity_api_deliveries_are_recognised() {
 fn unknown_kinds_pass_through() {
     let body = r#"{"for_user_id":"1","list_member_events":[{"id":"5"},{"x":1},3],"tweet_create_events":[]}"#;
     let env = scan(body.as_bytes()).unwrap();
-    assert_eq!(kinds(body), ["unknown:list_member_events", "unknown:list_member_events"]);
+    assert_eq!(
+        kinds(body),
+        ["unknown:list_member_events", "unknown:list_member_events"]
+    );
     let keys = keys(body);
     assert_eq!(keys[0], "unknown:list_member_events/1/5");
-    assert!(keys[1].starts_with("unknown:list_member_events/1/#"), "{}", keys[1]);
+    assert!(
+        keys[1].starts_with("unknown:list_member_events/1/#"),
+        "{}",
+        keys[1]
+    );
     assert!(env.get(1).unwrap().key().is_hashed());
     // Metadata that is not an event key is ignored.
-    assert_eq!(kinds(r#"{"for_user_id":"1","event_type":"x","created_at":"y","tweet_create_events":[]}"#), Vec::<String>::new());
+    assert_eq!(
+        kinds(r#"{"for_user_id":"1","event_type":"x","created_at":"y","tweet_create_events":[]}"#),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -159,11 +182,17 @@ fn separators_in_ids_cannot_forge_keys() {
 #[test]
 fn many_events_spill_past_the_inline_capacity() {
     let events: Vec<String> = (0..200).map(|i| format!(r#"{{"id_str":"{i}"}}"#)).collect();
-    let body = format!(r#"{{"for_user_id":"1","tweet_create_events":[{}]}}"#, events.join(","));
+    let body = format!(
+        r#"{{"for_user_id":"1","tweet_create_events":[{}]}}"#,
+        events.join(",")
+    );
     let env = scan(body.as_bytes()).unwrap();
     assert_eq!(env.len(), 200);
     assert_eq!(env.events().len(), 200);
-    assert_eq!(env.get(199).unwrap().key().to_string(), "tweet_create/1/199");
+    assert_eq!(
+        env.get(199).unwrap().key().to_string(),
+        "tweet_create/1/199"
+    );
     assert!(env.get(200).is_none());
 }
 
@@ -177,20 +206,50 @@ fn bad_bodies_get_a_kind_and_an_offset() {
     assert_eq!(err(b"\"x\""), (K::NotAnObject, 0));
     assert_eq!(err(b"{}"), (K::NotAnEnvelope, 0));
     assert_eq!(err(br#"{"for_user_id":"1"}"#), (K::NotAnEnvelope, 0));
-    assert_eq!(err(br#"{"tweet_create_events":[]} x"#), (K::TrailingCharacters, 27));
+    assert_eq!(
+        err(br#"{"tweet_create_events":[]} x"#),
+        (K::TrailingCharacters, 27)
+    );
     assert_eq!(err(b"\xef\xbb\xbf{}"), (K::UnexpectedByte, 0));
     assert_eq!(err(b"{\"a\xff\":1}"), (K::InvalidUtf8, 3));
-    assert_eq!(err(br#"{"for_user_id":"1","for_user_id":"2","tweet_create_events":[]}"#), (K::DuplicateKey, 19));
-    assert_eq!(err(br#"{"tweet_create_events":[1]}"#), (K::EventNotObject, 24));
-    assert_eq!(err(br#"{"tweet_create_events":{}}"#), (K::WrongEventShape, 23));
+    assert_eq!(
+        err(br#"{"for_user_id":"1","for_user_id":"2","tweet_create_events":[]}"#),
+        (K::DuplicateKey, 19)
+    );
+    assert_eq!(
+        err(br#"{"tweet_create_events":[1]}"#),
+        (K::EventNotObject, 24)
+    );
+    assert_eq!(
+        err(br#"{"tweet_create_events":{}}"#),
+        (K::WrongEventShape, 23)
+    );
     assert_eq!(err(br#"{"user_event":[]}"#), (K::WrongEventShape, 14));
-    assert_eq!(err(br#"{"for_user_id":[],"tweet_create_events":[]}"#), (K::InvalidForUserId, 15));
-    assert_eq!(err(br#"{"tweet_create_events":[{"a":012}]}"#), (K::UnexpectedByte, 30));
-    assert_eq!(err(br#"{"tweet_create_events":[{"a":NaN}]}"#).0, K::UnexpectedByte);
-    let deep = format!(r#"{{"tweet_create_events":[{{"a":{}}}]}}"#, "[".repeat(10_000));
+    assert_eq!(
+        err(br#"{"for_user_id":[],"tweet_create_events":[]}"#),
+        (K::InvalidForUserId, 15)
+    );
+    assert_eq!(
+        err(br#"{"tweet_create_events":[{"a":012}]}"#),
+        (K::UnexpectedByte, 30)
+    );
+    assert_eq!(
+        err(br#"{"tweet_create_events":[{"a":NaN}]}"#).0,
+        K::UnexpectedByte
+    );
+    let deep = format!(
+        r#"{{"tweet_create_events":[{{"a":{}}}]}}"#,
+        "[".repeat(10_000)
+    );
     assert_eq!(err(deep.as_bytes()).0, K::TooDeep);
-    let many: String = (0..40).map(|i| format!(r#""k{i}":1,"#)).collect();
-    assert_eq!(err(format!("{{{many}\"tweet_create_events\":[]}}").as_bytes()).0, K::TooManyKeys);
+    let many = (0..40)
+        .map(|i| format!(r#""k{i}":1,"#))
+        .collect::<Vec<_>>()
+        .concat();
+    assert_eq!(
+        err(format!("{{{many}\"tweet_create_events\":[]}}").as_bytes()).0,
+        K::TooManyKeys
+    );
     let e = scan(b"{\"tweet_create_events\":[{\"t\":\"a\x01\"}]}").unwrap_err();
     assert_eq!(e.to_string(), "raw control character in string at byte 31");
     assert!(e.kind().is_syntax());
@@ -216,7 +275,10 @@ fn fixture_payloads_scan_and_invalid_fixtures_do_not() {
         assert!(scan(&body).is_err(), "{} was accepted", entry.display());
         bad += 1;
     }
-    assert!(ok >= 30 && bad >= 15, "too few fixtures: {ok} payloads, {bad} invalid");
+    assert!(
+        ok >= 30 && bad >= 15,
+        "too few fixtures: {ok} payloads, {bad} invalid"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
