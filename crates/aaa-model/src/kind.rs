@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn type_field_refines_families() {
         let f = EventKind::Follow;
-        assert_eq!(f.refine_by_type(Some(b"unfollow")), Some(EventKind::Unfollow));
+        assert_eq!(
+            f.refine_by_type(Some(b"unfollow")),
+            Some(EventKind::Unfollow)
+        );
         assert_eq!(f.refine_by_type(Some(b"follow")), Some(EventKind::Follow));
         assert_eq!(f.refine_by_type(None), Some(EventKind::Follow));
         assert_eq!(f.refine_by_type(Some(b"block")), None);
