@@ -32,10 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let ours = aaa_parser::scan(data);
     let theirs = serde_json::from_slice::<Value>(data);
     match (&ours, &theirs) {
-        (Ok(_), Err(e)) => assert!(
-            documented(e),
-            "scan accepted what serde_json rejects: {e}"
-        ),
+        (Ok(_), Err(e)) => assert!(documented(e), "scan accepted what serde_json rejects: {e}"),
         (Err(e), Ok(_)) if e.kind().is_syntax() => assert!(
             matches!(
                 e.kind(),
@@ -152,7 +149,9 @@ impl Members<'_> {
             let key = key.name.as_str();
             if let Some(kind) = EventKind::from_envelope_key(key.as_bytes()) {
                 n += if kind.is_array() {
-                    serde_json::from_str::<Vec<&RawValue>>(value).expect("array").len()
+                    serde_json::from_str::<Vec<&RawValue>>(value)
+                        .expect("array")
+                        .len()
                 } else {
                     1
                 };

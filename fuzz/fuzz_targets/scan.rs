@@ -65,7 +65,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(range.start >= prev_end, "event {i} overlaps the one before");
         prev_end = range.end;
         let raw = ev.raw();
-        assert_eq!(body.get(range), Some(raw), "event {i}: raw() is not body[range()]");
+        assert_eq!(
+            body.get(range),
+            Some(raw),
+            "event {i}: raw() is not body[range()]"
+        );
         assert_object("event", raw);
 
         assert_eq!(ev.for_user_id(), env.for_user_id());

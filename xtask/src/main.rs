@@ -1,3 +1,146 @@
-//! Project automation.
+//! Project automation, run as `cargo xtask <task>` (see `.cargo/config.toml`).
+//!
+//! Standard library only, so that it builds before anything else does.
 
-fn main() {}
+mod fuzz;
+mod run;
+
+use std::env;
+use std::process::ExitCode;
+
+use crate::run::{Error, cargo, project_root};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  fuzz [TARGET] [--time SECS]   fuzz TARGET (default: every target, one after another) for
+                                SECS seconds each (default 60) on stable Rust; exits non-zero
+                                if any target crashed
+  ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
+                                of SECS seconds per target (default 10; 0 skips it)
+  bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
+  help                          this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Usage(msg)) => {
+            eprintln!("error: {msg}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Error::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<(), Error> {
+    let Some((task, rest)) = args.split_first() else {
+        return Err(Error::Usage("no task given".into()));
+    };
+    match task.as_str() {
+        "fuzz" => {
+            let (positional, time) = split_flag(rest, "--time")?;
+            let secs = time.map_or(Ok(fuzz::DEFAULT_SECS), |t| parse_secs("--time", &t))?;
+            if secs == 0 {
+                return Err(Error::Usage("--time must be at least 1".into()));
+            }
+            let target = match positional.as_slice() {
+                [] => None,
+                [t] => Some(t.as_str()),
+                [_, extra, ..] => {
+                    return Err(Error::Usage(format!("unexpected argument `{extra}`")));
+                }
+            };
+            fuzz::fuzz(target, secs)
+        }
+        "ci" => {
+            let (positional, time) = split_flag(rest, "--fuzz-time")?;
+            if let Some(extra) = positional.first() {
+                return Err(Error::Usage(format!("unexpected argument `{extra}`")));
+            }
+            let secs = time.map_or(Ok(10), |t| parse_secs("--fuzz-time", &t))?;
+            ci(secs)
+        }
+        "bench" => match rest {
+            [] => bench(None),
+            [name] if !name.starts_with('-') => bench(Some(name)),
+            [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),
+        },
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(Error::Usage(format!("unknown task `{other}`"))),
+    }
+}
+
+/// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
+/// `--flag=V`), refusing any other flag.
+fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let mut positional = Vec::new();
+    let mut value = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == flag {
+            let v = it
+                .next()
+                .ok_or_else(|| Error::Usage(format!("{flag} needs a value")))?;
+            value = Some(v.clone());
+        } else if let Some(v) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            value = Some(v.to_owned());
+        } else if arg.starts_with('-') {
+            return Err(Error::Usage(format!("unknown option `{arg}`")));
+        } else {
+            positional.push(arg.clone());
+        }
+    }
+    Ok((positional, value))
+}
+
+fn parse_secs(flag: &str, value: &str) -> Result<u64, Error> {
+    value.parse().map_err(|_| {
+        Error::Usage(format!(
+            "{flag} takes a whole number of seconds, not `{value}`"
+        ))
+    })
+}
+
+/// The checks CI runs, in order, stopping at the first failure.
+fn ci(fuzz_secs: u64) -> Result<(), Error> {
+    let root = project_root();
+    cargo(&root, &["fmt", "--all", "--", "--check"])?;
+    cargo(
+        &root,
+        &["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"],
+    )?;
+    cargo(
+        &root,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cargo(&root, &["test", "--workspace"])?;
+    if fuzz_secs > 0 {
+        fuzz::fuzz(None, fuzz_secs)?;
+    }
+    println!("ci: all checks passed");
+    Ok(())
+}
+
+/// Runs the criterion benches, optionally only those whose name contains `filter`.
+fn bench(filter: Option<&str>) -> Result<(), Error> {
+    let mut args = vec!["bench", "-p", "aaa-benches"];
+    if let Some(f) = filter {
+        args.extend(["--", f]);
+    }
+    cargo(&project_root(), &args)
+}
