@@ -1,3 +1,93 @@
-//! The `aaa` command.
+//! The `aaa` command: a thin front end over the aaa crates.
+//!
+//! Every failure is one line on stderr and a non-zero exit: 1 for bad input or a failed check,
+//! 2 for `aaa parse` when some event did not decode, 64 for a usage error.
 
-fn main() {}
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod crypto;
+mod input;
+mod parse;
+
+/// Tools for X's Account Activity API webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "aaa", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan webhook bodies and print one JSON line per event.
+    Parse(parse::Args),
+    /// Compute the response to a CRC check: {"response_token":"sha256=..."}.
+    Crc(crypto::CrcArgs),
+    /// Sign or verify a webhook body the way X signs deliveries.
+    #[command(subcommand)]
+    Signature(crypto::SignatureCommand),
+    /// OAuth 1.0a request signing.
+    #[command(subcommand)]
+    Oauth1(Box<crypto::OAuth1Command>),
+}
+
+/// A failure to report on one line.
+#[derive(Debug)]
+pub(crate) struct Failure(pub(crate) String);
+
+impl<T: std::fmt::Display> From<T> for Failure {
+    fn from(e: T) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "aaa: {} (see aaa --help)", one_line(&e));
+            return ExitCode::from(64);
+        }
+    };
+    let result = match cli.command {
+        Command::Parse(args) => parse::run(&args),
+        Command::Crc(args) => Ok(crypto::crc(&args)),
+        Command::Signature(cmd) => crypto::signature(cmd),
+        Command::Oauth1(cmd) => crypto::oauth1(*cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            let _ = writeln!(std::io::stderr(), "aaa: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Clap's error message on one line, without its usage block.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let joined = lines.join(" ");
+    let joined = joined.trim_start_matches("error: ");
+    if joined.is_empty() {
+        "usage error".to_owned()
+    } else {
+        joined.to_owned()
+    }
+}

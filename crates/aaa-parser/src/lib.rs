@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 
 mod cursor;
+mod decode;
 mod error;
 mod event;
 mod key;
 mod scan;
 
+pub use decode::DecodeError;
 pub use error::{ScanError, ScanErrorKind};
 pub use event::{EventRef, Kind};
 pub use key::DedupeKey;

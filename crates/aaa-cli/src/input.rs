@@ -1,0 +1,18 @@
+//! Reading bodies from files or standard input.
+
+use std::io::Read;
+
+use crate::Failure;
+
+/// Reads `path`, or standard input when it is `-`.
+pub(crate) fn read(path: &str) -> Result<Vec<u8>, Failure> {
+    if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure(format!("-: cannot read standard input: {e}")))?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).map_err(|e| Failure(format!("{path}: cannot read: {e}")))
+    }
+}
