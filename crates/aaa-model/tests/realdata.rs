@@ -183,6 +183,12 @@ fn check_kind_matches_directory(rel: &str, events: &[Event<'_>]) {
 
 #[test]
 fn real_payload_details() {
+    #[derive(Deserialize)]
+    struct Like<'a> {
+        #[serde(borrow)]
+        id: aaa_model::Text<'a>,
+        liked_tweet_id: aaa_model::TweetId,
+    }
     let payloads = realdata_dir().join("payloads");
     let read = |rel: &str| {
         std::fs::read_to_string(payloads.join(rel))
@@ -298,12 +304,6 @@ fn real_payload_details() {
         a.filter.as_ref().unwrap().direction.as_deref(),
         Some("outbound")
     );
-    #[derive(Deserialize)]
-    struct Like<'a> {
-        #[serde(borrow)]
-        id: aaa_model::Text<'a>,
-        liked_tweet_id: aaa_model::TweetId,
-    }
     let like: Like<'_> = a.payload.as_ref().unwrap().parse().unwrap();
     assert_eq!(like.id.len(), 32);
     assert_eq!(like.liked_tweet_id.get(), 2_079_814_480_427_442_556);
