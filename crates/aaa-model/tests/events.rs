@@ -155,6 +155,14 @@ fn a_direct_message_with_media_quick_replies_and_maps() {
         Some(Timestamp::from_millis(1_422_556_069_340))
     );
     assert_eq!(env.apps["268278"].name.as_deref(), Some("Example App"));
+    assert_eq!(
+        env.app(aaa_model::AppId::new(268_278))
+            .unwrap()
+            .url
+            .as_deref(),
+        Some("https://example.org")
+    );
+    assert!(env.user(UserId::new(1)).is_none());
 
     assert_eq!(decode_one_by_one(DM), env.into_events());
 }

@@ -15,7 +15,7 @@ use super::typing::TypingEvent;
 use super::user_action::UserActionEvent;
 use super::{Event, user_action_event};
 use crate::owned::borrowed_struct;
-use crate::{EventKind, Text, UserId};
+use crate::{AppId, EventKind, Text, UserId};
 
 borrowed_struct! {
     /// A whole Account Activity API delivery body, decoded in one go with serde.
@@ -128,7 +128,14 @@ impl<'a> Envelope<'a> {
 
     /// The user in the `users` map with this id.
     pub fn user(&self, id: UserId) -> Option<&DmUser<'a>> {
-        self.users.get(id.to_string().as_str())
+        let mut buf = [0; 20];
+        self.users.get(decimal(id.get(), &mut buf))
+    }
+
+    /// The app in the `apps` map with this id.
+    pub fn app(&self, id: AppId) -> Option<&DmApp<'a>> {
+        let mut buf = [0; 20];
+        self.apps.get(decimal(id.get(), &mut buf))
     }
 
     /// Moves the events out, in [`EventKind::ALL`] order and, within a kind, in body order.
@@ -179,5 +186,33 @@ impl<'a> Envelope<'a> {
             out.push(Event::ReplayJobStatus(status));
         }
         out
+    }
+}
+
+/// Writes `n` in decimal into `buf` (20 bytes hold any `u64`) and returns the digits.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    core::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0; 20];
+        assert_eq!(decimal(0, &mut buf), "0");
+        assert_eq!(decimal(42, &mut buf), "42");
+        assert_eq!(decimal(u64::MAX, &mut buf), "18446744073709551615");
     }
 }
