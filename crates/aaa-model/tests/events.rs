@@ -15,8 +15,15 @@ const TWEET_EXTENDED: &str = include_str!("fixtures/tweet_extended.json");
 const TWEET_PLAIN: &str = include_str!("fixtures/tweet_plain.json");
 const ACTIVITY: &str = include_str!("fixtures/activity_dm.json");
 
-/// Decodes each event of an envelope the way a scanning parser does: one raw element at a time.
+/// Decodes each event of an envelope the way a scanning parser does: one raw element at a time,
+/// with the array's kind refined by the element's `type`.
 fn decode_one_by_one(body: &str) -> Vec<Event<'_>> {
+    #[derive(serde::Deserialize)]
+    struct Probe<'a> {
+        #[serde(default, borrow, rename = "type")]
+        ty: Option<&'a str>,
+    }
+
     let top: HashMap<&str, &RawValue> = serde_json::from_str(body).unwrap();
     let mut events = Vec::new();
     for kind in EventKind::ALL {
@@ -26,6 +33,10 @@ fn decode_one_by_one(body: &str) -> Vec<Event<'_>> {
         if kind.is_array() {
             let elements: Vec<&RawValue> = serde_json::from_str(value.get()).unwrap();
             for element in elements {
+                let probe: Probe<'_> = serde_json::from_str(element.get()).unwrap();
+                let kind = kind
+                    .refine_by_type(probe.ty.map(str::as_bytes))
+                    .unwrap_or(kind);
                 events.push(decode_event(kind, element.get()).unwrap());
             }
         } else {
@@ -84,26 +95,33 @@ fn an_envelope_of_every_action_kind() {
 }
 
 #[test]
-fn the_type_field_decides_within_a_family() {
+fn decode_event_keeps_the_given_kind_and_the_envelope_refines() {
+    // decode_event trusts the kind it is given (a parser refines it from `type` first)...
     let raw =
         r#"{"type":"unfollow","created_timestamp":"1","source":{"id":"1"},"target":{"id":"2"}}"#;
-    let event = decode_event(EventKind::Follow, raw).unwrap();
-    assert!(matches!(event, Event::Unfollow(_)));
-    assert_eq!(event.kind(), Some(EventKind::Unfollow));
-
-    // A type from another family does not move the event out of its array's kind.
-    let raw = r#"{"type":"block","source":{"id":"1"},"target":{"id":"2"}}"#;
+    let refined = EventKind::Follow.refine_by_type(Some(b"unfollow")).unwrap();
+    for kind in [EventKind::Follow, refined, EventKind::Mute] {
+        assert_eq!(decode_event(kind, raw).unwrap().kind(), Some(kind));
+    }
     assert!(matches!(
-        decode_event(EventKind::Mute, raw).unwrap(),
-        Event::Mute(_)
+        decode_event(refined, raw).unwrap(),
+        Event::Unfollow(_)
     ));
 
-    // A missing type keeps the array's kind.
-    let raw = r#"{"source":{"id":"1"},"target":{"id":"2"}}"#;
-    assert!(matches!(
-        decode_event(EventKind::Unmute, raw).unwrap(),
-        Event::Unmute(_)
-    ));
+    // ...while Envelope::into_events refines by the decoded `type`, within the family only.
+    let body = r#"{"follow_events":[
+        {"type":"unfollow","source":{"id":"1"},"target":{"id":"2"}},
+        {"type":"unf\u006fllow","source":{"id":"1"},"target":{"id":"2"}},
+        {"type":"block","source":{"id":"1"},"target":{"id":"2"}},
+        {"source":{"id":"1"},"target":{"id":"2"}}],
+      "mute_events":[{"type":"unmute","source":{"id":"1"},"target":{"id":"2"}}]}"#;
+    let env: Envelope<'_> = serde_json::from_str(body).unwrap();
+    let events = env.into_events();
+    let names: Vec<&str> = events.iter().map(Event::kind_name).collect();
+    assert_eq!(
+        names,
+        ["unfollow", "unfollow", "follow", "follow", "unmute"]
+    );
 
     // An unknown type is kept verbatim.
     let raw = r#"{"type":"snooze","source":{"id":"1"},"target":{"id":"2"}}"#;

@@ -204,8 +204,12 @@ pub(crate) fn user_action_event(kind: EventKind, event: UserActionEvent<'_>) -> 
         .as_ref()
         .and_then(|t| kind.refine_by_type(Some(t.as_str().as_bytes())))
         .unwrap_or(kind);
-    let event = Box::new(event);
-    match refined {
+    user_action_variant(refined, Box::new(event))
+}
+
+/// The follow/block/mute family variant of `kind` (`Follow` for kinds outside the family).
+fn user_action_variant(kind: EventKind, event: Box<UserActionEvent<'_>>) -> Event<'_> {
+    match kind {
         EventKind::Unfollow => Event::Unfollow(event),
         EventKind::Block => Event::Block(event),
         EventKind::Unblock => Event::Unblock(event),
@@ -222,9 +226,10 @@ pub(crate) fn user_action_event(kind: EventKind, event: UserActionEvent<'_>) -> 
 /// [`EventKind::ReplayJobStatus`] the object under `replay_job_status`. Strings without escapes
 /// are borrowed from `raw`.
 ///
-/// For the follow, block and mute families the event's own `type` decides the variant when it
-/// names a kind of the same family (so `"type":"unfollow"` decoded as [`EventKind::Follow`] gives
-/// [`Event::Unfollow`]); otherwise `kind` does.
+/// The variant is always `kind`'s, so `decode_event(k, raw)?.kind() == Some(k)`. Unfollows,
+/// unblocks and unmutes arrive inside `follow_events` / `block_events` / `mute_events`: refine the
+/// array's kind with the event's `type` first ([`EventKind::refine_by_type`]), as a scanning
+/// parser does. ([`Envelope::into_events`] does this refinement itself.)
 ///
 /// ```
 /// use aaa_model::{Event, EventKind, decode_event};
@@ -250,7 +255,7 @@ pub fn decode_event(kind: EventKind, raw: &str) -> Result<Event<'_>, serde_json:
         | EventKind::Block
         | EventKind::Unblock
         | EventKind::Mute
-        | EventKind::Unmute => user_action_event(kind, serde_json::from_str(raw)?),
+        | EventKind::Unmute => user_action_variant(kind, Box::new(serde_json::from_str(raw)?)),
         EventKind::TweetDelete => Event::TweetDelete(serde_json::from_str(raw)?),
         EventKind::DirectMessage => Event::DirectMessage(Box::new(serde_json::from_str(raw)?)),
         EventKind::DirectMessageIndicateTyping => {
