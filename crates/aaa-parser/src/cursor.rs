@@ -33,6 +33,10 @@ impl Span {
 
 pub(crate) type Result<T> = core::result::Result<T, ScanError>;
 
+/// Longest integer part (sign included) of a number without exponent that is accepted without
+/// parsing it: any such number is below 10^300, so it is a finite double.
+const MAX_PLAIN_DIGITS: usize = 300;
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -229,11 +233,10 @@ impl<'a> Cursor<'a> {
             }
         }
         let int_end = i;
-        let mut float = false;
+        let mut exponent = false;
         if b.get(i) == Some(&b'.') {
             i += 1;
             i = self.digits(i)?;
-            float = true;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
@@ -241,11 +244,12 @@ impl<'a> Cursor<'a> {
                 i += 1;
             }
             i = self.digits(i)?;
-            float = true;
+            exponent = true;
         }
         self.pos = i;
-        // Only long or fractional numbers can overflow a double; check those the slow way.
-        if (float || int_end - start > 18) && !Self::finite(&b[start..i]) {
+        // Without an exponent, a number below 10^300 is far from overflowing a double (whatever
+        // its fraction); only an exponent or a very long integer part needs the slow check.
+        if (exponent || int_end - start > MAX_PLAIN_DIGITS) && !Self::finite(&b[start..i]) {
             self.pos = start;
             return self.err(ScanErrorKind::NumberOutOfRange);
         }
@@ -524,6 +528,34 @@ mod tests {
         );
         // A leading zero ends the number; the caller then finds the stray digit.
         assert_eq!(skip("012"), Ok(1));
+    }
+
+    #[test]
+    fn long_numbers_are_range_checked_like_a_double_parse() {
+        for digits in 1..=330 {
+            for text in [
+                "9".repeat(digits),
+                format!("-{}", "9".repeat(digits)),
+                format!("{}.{}", "9".repeat(digits), "9".repeat(digits)),
+                format!("1{}.5", "0".repeat(digits)),
+                format!("1.{}e{digits}", "0".repeat(digits)),
+            ] {
+                let finite = text.parse::<f64>().is_ok_and(f64::is_finite);
+                let got = skip(&text);
+                if finite {
+                    assert_eq!(got, Ok(text.len()), "{text}");
+                } else {
+                    assert_eq!(
+                        got.unwrap_err().kind(),
+                        ScanErrorKind::NumberOutOfRange,
+                        "{text}"
+                    );
+                }
+            }
+        }
+        assert_eq!(skip("1.5e308"), Ok(7));
+        assert!(skip("1.8e308").is_err());
+        assert_eq!(skip("1e-400"), Ok(6));
     }
 
     #[test]
