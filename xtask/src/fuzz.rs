@@ -27,8 +27,9 @@ const INPUT_TIMEOUT_SECS: u64 = 10;
 /// Targets whose input is a webhook body: seeded from `fixtures/` and given `fuzz/json.dict`.
 const BODY_TARGETS: &[&str] = &["decode", "differential", "scan"];
 
-/// Fixture files larger than this are not copied into a corpus.
-const MAX_SEED_BYTES: u64 = 1 << 20;
+/// The largest input libFuzzer makes for the body targets, and the largest fixture copied into
+/// their corpus: room for a delivery of dozens of events, while keeping runs fast.
+const MAX_BODY_LEN: u64 = 64 * 1024;
 
 /// What one target's run produced.
 struct Outcome {
@@ -165,6 +166,9 @@ fn run_target(root: &Path, target: &str, secs: u64) -> Result<Outcome, Error> {
     args.push(format!("-max_total_time={secs}"));
     args.push(format!("-timeout={INPUT_TIMEOUT_SECS}"));
     args.push("-print_final_stats=1".to_owned());
+    if BODY_TARGETS.contains(&target) {
+        args.push(format!("-max_len={MAX_BODY_LEN}"));
+    }
     if let Some(dict) = dictionary(&fuzz_dir, target) {
         args.push(format!("-dict={}", dict.display()));
     }
@@ -307,7 +311,7 @@ fn seed(root: &Path, target: &str, corpus: &Path) -> io::Result<usize> {
     }
     let mut added = 0;
     for src in sources {
-        if fs::metadata(&src)?.len() > MAX_SEED_BYTES {
+        if fs::metadata(&src)?.len() > MAX_BODY_LEN {
             continue;
         }
         // `seed-fixtures-payloads-follow.json`: unique, and recognisable in the corpus.
