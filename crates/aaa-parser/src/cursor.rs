@@ -57,14 +57,30 @@ fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-#[inline]
-fn hex_val(c: u8) -> Option<u16> {
-    match c {
-        b'0'..=b'9' => Some(u16::from(c - b'0')),
-        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
-        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
-        _ => None,
+/// The value of each hex digit, `-1` for every other byte.
+static HEX: [i8; 256] = {
+    let mut t = [-1i8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as i8;
+        i += 1;
     }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as i8;
+        t[b'A' as usize + i] = 10 + i as i8;
+        i += 1;
+    }
+    t
+};
+
+/// The code unit of four hex digits, or `None` if one of them is not a hex digit.
+#[inline(always)]
+fn hex4(h: [u8; 4]) -> Option<u16> {
+    let d = |c: u8| i32::from(HEX[usize::from(c)]);
+    // A non-digit is -1, which makes the whole (sign-extended) value negative.
+    let v = (d(h[0]) << 12) | (d(h[1]) << 8) | (d(h[2]) << 4) | d(h[3]);
+    u16::try_from(v).ok()
 }
 
 /// A scalar JSON value found at a wanted path: a string's raw contents or a number's text.
@@ -152,7 +168,15 @@ impl<'a> Cursor<'a> {
                 }
                 b'\\' => {
                     escaped = true;
-                    i = self.escape(i)?;
+                    i = match b.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i + 2,
+                        Some(b'u') => match self.hex4(i + 2) {
+                            // Not a surrogate: the common case of an escaped non-ASCII character.
+                            Some(unit) if unit & 0xF800 != 0xD800 => i + 6,
+                            _ => self.escape(i)?,
+                        },
+                        _ => self.escape(i)?,
+                    };
                 }
                 0..=0x1f => {
                     self.pos = i;
@@ -163,7 +187,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Validates the escape at `i` (a backslash) and returns the index after it.
+    /// Validates the escape at `i` (a backslash) and returns the index after it. The string
+    /// loop handles the common escapes itself; this is the full check.
     #[cold]
     fn escape(&mut self, i: usize) -> Result<usize> {
         let fail = |this: &mut Self, at: usize, kind| {
@@ -197,13 +222,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The code unit of the four hex digits at `at`, if there are four.
+    #[inline(always)]
     fn hex4(&self, at: usize) -> Option<u16> {
-        let h = self.b.get(at..at + 4)?;
-        let mut v = 0u16;
-        for &c in h {
-            v = (v << 4) | hex_val(c)?;
-        }
-        Some(v)
+        let h = self.b.get(at..)?.get(..4)?;
+        hex4(h.try_into().ok()?)
     }
 
     /// At `-` or a digit: validates a number and returns its span.
@@ -461,6 +484,54 @@ mod tests {
             }
         }
         assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
+    }
+
+    #[test]
+    fn hex_table_agrees_with_from_str_radix() {
+        for c in 0..=255u8 {
+            let want = char::from(c).to_digit(16);
+            let got = hex4([b'0', b'0', b'0', c]).map(u32::from);
+            assert_eq!(got, want, "{c:#x}");
+            for at in 0..4 {
+                let mut h = *b"ABcd";
+                h[at] = c;
+                let text = core::str::from_utf8(&h).ok();
+                let want = text
+                    .filter(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .and_then(|t| u16::from_str_radix(t, 16).ok());
+                assert_eq!(hex4(h), want, "{c:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_at_every_offset() {
+        for esc in [
+            r"\n",
+            r"\/",
+            r#"\""#,
+            r"\\",
+            r"\u00e9",
+            r"\uFFFF",
+            r"\ud83d\ude00",
+        ] {
+            for at in 0..40 {
+                let s = format!("\"{}{esc}{}\"", "a".repeat(at), "b".repeat(40 - at));
+                assert_eq!(skip(&s), Ok(s.len()), "{s}");
+                // Cut short anywhere inside the escape: always an error, never a panic.
+                for cut in 1..esc.len() {
+                    let t = &s[..=at + cut];
+                    assert!(skip(t).is_err(), "{t}");
+                }
+            }
+        }
+        for bad in [r"\x", r"\u12G4", r"\ud83d", r"\ud83d\u0041", r"\ude00"] {
+            for at in 0..40 {
+                let s = format!("\"{}{bad}\"", "a".repeat(at));
+                let e = skip(&s).unwrap_err();
+                assert_eq!(e.offset(), at + 1, "{s}");
+            }
+        }
     }
 
     #[test]
