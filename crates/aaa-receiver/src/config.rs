@@ -1,0 +1,324 @@
+//! Receiver settings, from code or from a TOML file.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aaa_crypto::ConsumerSecret;
+use serde::Deserialize;
+
+use crate::store::StoreConfig;
+
+/// One X app whose deliveries the receiver accepts, on its own path.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// A name for logs, metrics and the store.
+    pub name: String,
+    /// The URL path X delivers to, e.g. `/webhooks/twitter`.
+    pub path: String,
+    /// The consumer secrets signatures are checked against; the first one answers CRC checks.
+    /// Several allow a secret to be rotated without downtime.
+    pub consumer_secrets: Vec<ConsumerSecret>,
+}
+
+/// Limits that protect the receiver from slow, large or many requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest body accepted (413 above it).
+    pub max_body: usize,
+    /// How long a client may take to send its headers.
+    pub header_timeout: Duration,
+    /// How long a client may take to send its body (408 after it).
+    pub body_timeout: Duration,
+    /// The most connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub(crate) String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Checks a set of apps: at least one, paths absolute and distinct, not reserved, each with a
+/// non-empty secret.
+///
+/// # Errors
+///
+/// A [`ConfigError`] naming the problem.
+pub fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
+    if apps.is_empty() {
+        return Err(ConfigError(
+            "no app configured: give --consumer-secret or an [[app]] in the config file".into(),
+        ));
+    }
+    for (i, a) in apps.iter().enumerate() {
+        if !a.path.starts_with('/') {
+            return Err(ConfigError(format!(
+                "app {:?}: path {:?} must start with /",
+                a.name, a.path
+            )));
+        }
+        if a.path == "/healthz" || a.path == "/metrics" {
+            return Err(ConfigError(format!(
+                "app {:?}: path {} is reserved",
+                a.name, a.path
+            )));
+        }
+        if a.consumer_secrets.is_empty() || a.consumer_secrets.iter().any(ConsumerSecret::is_empty)
+        {
+            return Err(ConfigError(format!(
+                "app {:?}: consumer secret missing or empty",
+                a.name
+            )));
+        }
+        if apps[..i].iter().any(|b| b.path == a.path) {
+            return Err(ConfigError(format!("two apps share the path {}", a.path)));
+        }
+        if apps[..i].iter().any(|b| b.name == a.name) {
+            return Err(ConfigError(format!("two apps share the name {:?}", a.name)));
+        }
+    }
+    Ok(())
+}
+
+/// The TOML configuration file of `aaa serve`.
+///
+/// ```toml
+/// listen = "127.0.0.1:8080"
+/// data_dir = "./aaa-data"
+/// max_body_bytes = 1048576
+/// retention_hours = 168
+///
+/// [[app]]
+/// name = "main"
+/// path = "/webhooks/twitter"
+/// consumer_secret_env = "MAIN_CONSUMER_SECRET"   # or consumer_secret = "..."
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<String>,
+    /// Store directory.
+    pub data_dir: Option<PathBuf>,
+    /// Body size limit.
+    pub max_body_bytes: Option<usize>,
+    /// Header read timeout, seconds.
+    pub header_timeout_secs: Option<u64>,
+    /// Body read timeout, seconds.
+    pub body_timeout_secs: Option<u64>,
+    /// Connection cap.
+    pub max_connections: Option<usize>,
+    /// Event retention, hours.
+    pub retention_hours: Option<u64>,
+    /// Store size bound, bytes.
+    pub max_store_bytes: Option<u64>,
+    /// Where to forward deliveries.
+    pub forward_to: Option<String>,
+    /// TLS certificate chain (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// The apps.
+    #[serde(default, rename = "app")]
+    pub apps: Vec<FileApp>,
+}
+
+/// One `[[app]]` table.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileApp {
+    /// Name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// The secret itself (prefer `consumer_secret_env`).
+    pub consumer_secret: Option<String>,
+    /// Name of the environment variable holding the secret.
+    pub consumer_secret_env: Option<String>,
+    /// More secrets accepted for signatures (rotation).
+    #[serde(default)]
+    pub extra_secrets_env: Vec<String>,
+}
+
+impl std::fmt::Debug for FileApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileApp")
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field(
+                "consumer_secret",
+                &self.consumer_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("consumer_secret_env", &self.consumer_secret_env)
+            .field("extra_secrets_env", &self.extra_secrets_env)
+            .finish()
+    }
+}
+
+impl FileConfig {
+    /// Parses a configuration file's text.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] with TOML's message (which never quotes secret values).
+    pub fn parse(text: &str) -> Result<FileConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError(format!("config file: {}", e.message())))
+    }
+
+    /// The apps, with secrets read from the environment where the file names a variable.
+    ///
+    /// # Errors
+    ///
+    /// When a secret is missing or its variable is unset.
+    pub fn resolve_apps(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<AppConfig>, ConfigError> {
+        self.apps
+            .iter()
+            .map(|a| {
+                let primary = match (&a.consumer_secret, &a.consumer_secret_env) {
+                    (Some(s), None) => s.clone(),
+                    (None, Some(var)) => env(var).ok_or_else(|| {
+                        ConfigError(format!(
+                            "app {:?}: environment variable {var} is not set",
+                            a.name
+                        ))
+                    })?,
+                    _ => {
+                        return Err(ConfigError(format!(
+                            "app {:?}: give exactly one of consumer_secret and consumer_secret_env",
+                            a.name
+                        )));
+                    }
+                };
+                let mut secrets = vec![ConsumerSecret::new(primary)];
+                for var in &a.extra_secrets_env {
+                    let s = env(var).ok_or_else(|| {
+                        ConfigError(format!(
+                            "app {:?}: environment variable {var} is not set",
+                            a.name
+                        ))
+                    })?;
+                    secrets.push(ConsumerSecret::new(s));
+                }
+                Ok(AppConfig {
+                    name: a.name.clone(),
+                    path: a.path.clone(),
+                    consumer_secrets: secrets,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies the file's store settings to `store`.
+    pub fn apply_store(&self, store: &mut StoreConfig) {
+        if let Some(d) = &self.data_dir {
+            store.data_dir.clone_from(d);
+        }
+        if let Some(h) = self.retention_hours {
+            store.retention = Duration::from_secs(h.saturating_mul(3600));
+        }
+        if self.max_store_bytes.is_some() {
+            store.max_bytes = self.max_store_bytes;
+        }
+    }
+
+    /// Applies the file's limits to `limits`.
+    pub fn apply_limits(&self, limits: &mut Limits) {
+        if let Some(v) = self.max_body_bytes {
+            limits.max_body = v;
+        }
+        if let Some(v) = self.header_timeout_secs {
+            limits.header_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = self.body_timeout_secs {
+            limits.body_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = self.max_connections {
+            limits.max_connections = v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_apps_and_reads_secrets_from_the_environment() {
+        let cfg = FileConfig::parse(
+            r#"
+            listen = "127.0.0.1:9000"
+            max_body_bytes = 2048
+            [[app]]
+            name = "a"
+            path = "/a"
+            consumer_secret = "s1"
+            [[app]]
+            name = "b"
+            path = "/b"
+            consumer_secret_env = "B_SECRET"
+            extra_secrets_env = ["B_OLD"]
+            "#,
+        )
+        .unwrap();
+        let apps = cfg
+            .resolve_apps(|v| match v {
+                "B_SECRET" => Some("s2".into()),
+                "B_OLD" => Some("s0".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(apps.len(), 2);
+        assert_eq!(apps[1].consumer_secrets.len(), 2);
+        assert_eq!(apps[1].consumer_secrets[0].expose_secret(), b"s2");
+        validate_apps(&apps).unwrap();
+        let mut limits = Limits::default();
+        cfg.apply_limits(&mut limits);
+        assert_eq!(limits.max_body, 2048);
+        assert!(!format!("{:?}", cfg.apps[0]).contains("s1"));
+    }
+
+    #[test]
+    fn refuses_bad_configurations() {
+        assert!(
+            FileConfig::parse("bogus = 1")
+                .unwrap_err()
+                .0
+                .contains("bogus")
+        );
+        let cfg =
+            FileConfig::parse("[[app]]\nname=\"a\"\npath=\"/a\"\nconsumer_secret_env=\"NOPE\"")
+                .unwrap();
+        assert!(cfg.resolve_apps(|_| None).unwrap_err().0.contains("NOPE"));
+        let app = |name: &str, path: &str, s: &str| AppConfig {
+            name: name.into(),
+            path: path.into(),
+            consumer_secrets: vec![ConsumerSecret::new(s)],
+        };
+        assert!(validate_apps(&[]).is_err());
+        assert!(validate_apps(&[app("a", "x", "s")]).is_err());
+        assert!(validate_apps(&[app("a", "/metrics", "s")]).is_err());
+        assert!(validate_apps(&[app("a", "/a", "")]).is_err());
+        assert!(validate_apps(&[app("a", "/a", "s"), app("b", "/a", "t")]).is_err());
+    }
+}

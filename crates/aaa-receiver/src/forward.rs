@@ -1,0 +1,187 @@
+//! Forwarding stored deliveries to the user's own app, in order, from a durable cursor.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aaa_crypto::SIGNATURE_HEADER;
+use bytes::Bytes;
+use http::{Request, Uri, header};
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::config::ConfigError;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoredDelivery};
+
+/// The cursor name the forwarder keeps in the store.
+pub const CURSOR: &str = "forward";
+
+/// Delivers each stored delivery that carried a new event to `url`, byte for byte, with X's
+/// original `x-twitter-webhooks-signature` header (so the app's own verification passes), one at
+/// a time in storage order, retrying with exponential backoff until the app answers 2xx. Progress
+/// is a cursor in the store, so a restart resumes where it stopped and skips nothing.
+#[derive(Debug, Clone)]
+pub struct Forwarder {
+    store: Store,
+    url: Uri,
+    metrics: Arc<Metrics>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    max_backoff: Duration,
+}
+
+impl Forwarder {
+    /// A forwarder to `url` (an `http://` URL).
+    ///
+    /// # Errors
+    ///
+    /// When `url` is not an absolute `http://` URL.
+    pub fn new(store: Store, url: &str, metrics: Arc<Metrics>) -> Result<Forwarder, ConfigError> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| ConfigError(format!("--forward-to {url:?}: {e}")))?;
+        match uri.scheme_str() {
+            Some("http") if uri.host().is_some() => {}
+            Some("https") => {
+                return Err(ConfigError(format!(
+                    "--forward-to {url:?}: https is not supported; forward over http to an app on the same host or private network"
+                )));
+            }
+            _ => {
+                return Err(ConfigError(format!(
+                    "--forward-to {url:?}: expected an http:// URL"
+                )));
+            }
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).build(connector);
+        Ok(Forwarder {
+            store,
+            url: uri,
+            metrics,
+            client,
+            max_backoff: Duration::from_secs(30),
+        })
+    }
+
+    /// Caps the delay between retries (30 s by default).
+    #[must_use]
+    pub fn max_backoff(mut self, max: Duration) -> Forwarder {
+        self.max_backoff = max;
+        self
+    }
+
+    /// Runs until `shutdown` resolves.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut reader = None;
+        loop {
+            let notified = self.store.committed().notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let next = (|| {
+                if reader.is_none() {
+                    reader = Some(self.store.reader()?);
+                }
+                let r = reader
+                    .as_ref()
+                    .ok_or_else(crate::store::StoreError::closed)?;
+                let cursor = r.cursor(CURSOR)?;
+                let batch = r.deliveries_after(cursor, 64)?;
+                let last = r.last_delivery_id()?;
+                Ok::<_, crate::store::StoreError>((cursor, batch, last))
+            })();
+            let (cursor, batch) = match next {
+                Ok((cursor, batch, last)) => {
+                    self.metrics.set_forward_lag(last - cursor);
+                    (cursor, batch)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "forwarder cannot read the store");
+                    reader = None;
+                    if wait(&mut shutdown, Duration::from_secs(1)).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = notified => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                continue;
+            }
+            let _ = cursor;
+            for d in batch {
+                if !self.deliver(&d, &mut shutdown).await {
+                    return;
+                }
+                let mut backoff = Duration::from_millis(100);
+                while let Err(e) = self.store.set_cursor(CURSOR, d.id).await {
+                    tracing::warn!(error = %e, "cannot record forwarding progress");
+                    if wait(&mut shutdown, backoff).await {
+                        return;
+                    }
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+            }
+        }
+    }
+
+    /// Posts one delivery until the app accepts it; false if shut down first.
+    async fn deliver(
+        &self,
+        d: &StoredDelivery,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> bool {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let req = Request::post(self.url.clone())
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(SIGNATURE_HEADER, d.signature.as_str())
+                .body(Full::new(Bytes::from(d.body.clone())));
+            let outcome = match req {
+                Ok(req) => {
+                    match tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
+                        .await
+                    {
+                        Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
+                        Ok(Ok(resp)) => Err(format!("status {}", resp.status())),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err("timed out".to_owned()),
+                    }
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match outcome {
+                Ok(()) => {
+                    self.metrics.forward(true);
+                    tracing::debug!(delivery = d.id, "forwarded");
+                    return true;
+                }
+                Err(why) => {
+                    self.metrics.forward(false);
+                    tracing::warn!(delivery = d.id, error = %why, retry_in_ms = backoff.as_millis(), "forwarding failed; will retry");
+                    if wait(shutdown, backoff).await {
+                        return false;
+                    }
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps for `d`; true if `shutdown` resolved first.
+async fn wait(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>, d: Duration) -> bool {
+    tokio::select! {
+        () = shutdown.as_mut() => true,
+        () = tokio::time::sleep(d) => false,
+    }
+}

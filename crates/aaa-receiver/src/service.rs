@@ -1,0 +1,416 @@
+//! The receiver as a `tower::Service`: CRC checks, signed deliveries, health and metrics.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use aaa_crypto::{SIGNATURE_HEADER, SigningKey, Verifier};
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, Limited};
+
+use crate::config::{AppConfig, ConfigError, Limits, validate_apps};
+use crate::metrics::{Metrics, Outcome};
+use crate::store::{Content, Delivery, EventRecord, Store, now_ms};
+
+/// A new event, as handed to sinks after it was stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The app it was delivered to.
+    pub app: Arc<str>,
+    /// The kind name.
+    pub kind: String,
+    /// The delivery's `for_user_id`.
+    pub for_user_id: Option<String>,
+    /// The dedupe key.
+    pub key: String,
+    /// When it was received (milliseconds since the epoch).
+    pub received_at: i64,
+    /// The event's raw JSON.
+    pub raw: Bytes,
+}
+
+struct App {
+    name: Arc<str>,
+    path: String,
+    verifier: Verifier,
+    crc: SigningKey,
+}
+
+struct Inner {
+    apps: Vec<App>,
+    limits: Limits,
+    store: Store,
+    metrics: Arc<Metrics>,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<NewEvent>>,
+}
+
+/// The webhook receiver. Mount it in any hyper or tower stack; clone it freely.
+#[derive(Clone)]
+pub struct Receiver {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field(
+                "paths",
+                &self.inner.apps.iter().map(|a| &a.path).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The response body type.
+pub type ResponseBody = Full<Bytes>;
+
+fn json(status: StatusCode, body: &serde_json::Value) -> Response<ResponseBody> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response<ResponseBody> {
+    json(
+        status,
+        &serde_json::json!({ "error": code, "message": message }),
+    )
+}
+
+impl Receiver {
+    /// A receiver for `apps`, storing into `store`. New events are also sent to `sink` (for
+    /// `--stdout` and similar consumers) after they are durable.
+    ///
+    /// # Errors
+    ///
+    /// When the apps are not a valid configuration (see [`validate_apps`]).
+    pub fn new(
+        apps: Vec<AppConfig>,
+        limits: Limits,
+        store: Store,
+        metrics: Arc<Metrics>,
+        sink: Option<tokio::sync::mpsc::UnboundedSender<NewEvent>>,
+    ) -> Result<Receiver, ConfigError> {
+        validate_apps(&apps)?;
+        let apps = apps
+            .into_iter()
+            .map(|a| App {
+                name: a.name.into(),
+                path: a.path,
+                crc: SigningKey::new(&a.consumer_secrets[0]),
+                verifier: Verifier::new(&a.consumer_secrets),
+            })
+            .collect();
+        Ok(Receiver {
+            inner: Arc::new(Inner {
+                apps,
+                limits,
+                store,
+                metrics,
+                sink,
+            }),
+        })
+    }
+
+    /// The metrics this receiver updates.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// The store this receiver writes to.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Answers one request.
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let inner = &self.inner;
+        let path = req.uri().path();
+        let get_only = |r: &Request<B>| *r.method() == Method::GET || *r.method() == Method::HEAD;
+        match path {
+            "/healthz" if get_only(&req) => {
+                let store = if inner.store.is_healthy() {
+                    "ok"
+                } else {
+                    "failing"
+                };
+                return json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "status": "ok", "store": store }),
+                );
+            }
+            "/metrics" if get_only(&req) => {
+                let mut r = Response::new(Full::new(Bytes::from(inner.metrics.render())));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; version=0.0.4"),
+                );
+                return r;
+            }
+            "/healthz" | "/metrics" => return self.method_not_allowed("GET"),
+            _ => {}
+        }
+        let Some(app) = inner.apps.iter().find(|a| a.path == path) else {
+            inner.metrics.request(Outcome::NotFound);
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no webhook at this path",
+            );
+        };
+        match *req.method() {
+            Method::GET => self.crc(app, req.uri().query()),
+            Method::POST => self.post(app, req).await,
+            _ => self.method_not_allowed("GET, POST"),
+        }
+    }
+
+    fn method_not_allowed(&self, allow: &'static str) -> Response<ResponseBody> {
+        self.inner.metrics.request(Outcome::MethodNotAllowed);
+        let mut r = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "use GET for CRC checks and POST for events",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        r
+    }
+
+    fn crc(&self, app: &App, query: Option<&str>) -> Response<ResponseBody> {
+        let started = Instant::now();
+        let metrics = &self.inner.metrics;
+        let token = query.and_then(|q| {
+            aaa_crypto::oauth1::form_decode(q)
+                .ok()?
+                .into_iter()
+                .find_map(|(k, v)| (k == "crc_token").then_some(v))
+        });
+        let Some(token) = token else {
+            metrics.request(Outcome::CrcRejected);
+            return error(
+                StatusCode::BAD_REQUEST,
+                "missing_crc_token",
+                "GET needs a crc_token query parameter",
+            );
+        };
+        let response = match app.crc.crc_response_body(&token) {
+            Ok(body) => {
+                metrics.request(Outcome::CrcOk);
+                tracing::debug!(app = %app.name, "crc check answered");
+                let mut r = Response::new(Full::new(Bytes::from(body)));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                r
+            }
+            Err(e) => {
+                metrics.request(Outcome::CrcRejected);
+                tracing::warn!(app = %app.name, reason = e.as_str(), "crc token refused");
+                error(StatusCode::BAD_REQUEST, "invalid_crc_token", e.as_str())
+            }
+        };
+        metrics.observe_crc(started.elapsed());
+        response
+    }
+
+    async fn post<B>(&self, app: &App, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let inner = &self.inner;
+        let metrics = &inner.metrics;
+        let limit = inner.limits.max_body;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .map(|v| v.to_str().ok().and_then(|s| s.parse::<u64>().ok()));
+        match declared {
+            Some(None) => {
+                metrics.request(Outcome::BadRequest);
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_content_length",
+                    "content-length is not a number",
+                );
+            }
+            Some(Some(n)) if n > limit as u64 => {
+                metrics.request(Outcome::TooLarge);
+                return too_large(limit);
+            }
+            _ => {}
+        }
+        let mut sigs = req.headers().get_all(SIGNATURE_HEADER).iter();
+        let signature = match (sigs.next(), sigs.next()) {
+            (Some(v), None) => v.clone(),
+            (None, _) => {
+                metrics.request(Outcome::Unauthorized);
+                return error(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "missing x-twitter-webhooks-signature header",
+                );
+            }
+            (Some(_), Some(_)) => {
+                metrics.request(Outcome::Unauthorized);
+                return error(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "more than one x-twitter-webhooks-signature header",
+                );
+            }
+        };
+        let body = Limited::new(req.into_body(), limit);
+        let body = match tokio::time::timeout(inner.limits.body_timeout, body.collect()).await {
+            Err(_) => {
+                metrics.request(Outcome::Timeout);
+                return error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout",
+                    "the body did not arrive in time",
+                );
+            }
+            Ok(Err(e)) => {
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    metrics.request(Outcome::TooLarge);
+                    return too_large(limit);
+                }
+                metrics.request(Outcome::BadRequest);
+                tracing::debug!(error = %e, "body read failed");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    "the body could not be read",
+                );
+            }
+            Ok(Ok(collected)) => collected.to_bytes(),
+        };
+        if let Err(e) = app.verifier.verify(signature.as_bytes(), &body) {
+            metrics.request(Outcome::Unauthorized);
+            tracing::warn!(app = %app.name, reason = e.as_str(), "signature refused");
+            return error(StatusCode::UNAUTHORIZED, "unauthorized", e.as_str());
+        }
+        let received_at = now_ms();
+        let content = match aaa_parser::scan(&body) {
+            Ok(env) => {
+                let for_user_id = env.for_user_id().map(str::to_owned);
+                Content::Events(
+                    env.events()
+                        .map(|e| EventRecord {
+                            key: e.key().to_string(),
+                            kind: e.kind().to_string(),
+                            for_user_id: for_user_id.clone(),
+                            range: e.range(),
+                        })
+                        .collect(),
+                )
+            }
+            Err(e) => Content::Quarantined(e.to_string()),
+        };
+        let delivery = Arc::new(Delivery {
+            app: Arc::clone(&app.name),
+            received_at,
+            // Signature values are ASCII (checked by the verifier).
+            signature: signature.to_str().unwrap_or_default().to_owned(),
+            body,
+            content,
+        });
+        let appended = match inner.store.append(Arc::clone(&delivery)).await {
+            Ok(a) => a,
+            Err(e) => {
+                metrics.request(Outcome::StoreUnavailable);
+                tracing::error!(app = %app.name, error = %e, "delivery not stored; answering 503 so X retries");
+                let mut r = error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the event store cannot write; retry later",
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return r;
+            }
+        };
+        match &delivery.content {
+            Content::Quarantined(why) => {
+                metrics.request(Outcome::Quarantined);
+                tracing::warn!(app = %app.name, reason = %why, stored = appended.delivery_id.is_some(), "authentic body is not an envelope: quarantined");
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "status": "quarantined", "message": why }),
+                )
+            }
+            Content::Events(events) => {
+                let new = appended.new_events.len();
+                metrics.events(new, appended.duplicates);
+                metrics.request(if new == 0 && !events.is_empty() {
+                    Outcome::Duplicate
+                } else {
+                    Outcome::Stored
+                });
+                tracing::debug!(app = %app.name, new, duplicates = appended.duplicates, "delivery stored");
+                if let Some(sink) = &inner.sink {
+                    for &i in &appended.new_events {
+                        let e = &events[i];
+                        let _ = sink.send(NewEvent {
+                            app: Arc::clone(&delivery.app),
+                            kind: e.kind.clone(),
+                            for_user_id: e.for_user_id.clone(),
+                            key: e.key.clone(),
+                            received_at,
+                            raw: delivery.body.slice(e.range.clone()),
+                        });
+                    }
+                }
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "stored": new, "duplicates": appended.duplicates }),
+                )
+            }
+        }
+    }
+}
+
+fn too_large(limit: usize) -> Response<ResponseBody> {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        &format!("the body is over the {limit}-byte limit"),
+    )
+}
+
+impl<B> tower::Service<Request<B>> for Receiver
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.handle(req).await) })
+    }
+}
