@@ -46,6 +46,28 @@ impl Outcome {
     fn crashed(&self) -> bool {
         !self.status.success()
     }
+
+    /// What went wrong, from the names libFuzzer gives its inputs (`crash-<sha1>`, ...).
+    fn failure(&self) -> String {
+        let mut kinds: Vec<&str> = self
+            .artifacts
+            .iter()
+            .filter_map(|a| a.file_name()?.to_str()?.split('-').next())
+            .map(|kind| match kind {
+                "crash" => "panic or crash",
+                "timeout" => "timeout",
+                "oom" => "out of memory",
+                "leak" => "leak",
+                _ => "failure",
+            })
+            .collect();
+        kinds.dedup();
+        if kinds.is_empty() {
+            format!("FAILED ({})", self.status)
+        } else {
+            format!("FAILED: {}", kinds.join(", "))
+        }
+    }
 }
 
 /// Fuzzes `target` (or every target) for `secs` seconds each.
@@ -185,6 +207,9 @@ fn run_target(root: &Path, target: &str, secs: u64) -> Result<Outcome, Error> {
 
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = cargo_cmd(root, &arg_refs)
+        // cargo-fuzz's own error trace says nothing the fuzzer's output does not; the target's
+        // panic backtraces still follow RUST_BACKTRACE.
+        .env("RUST_LIB_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -370,6 +395,19 @@ fn count_files(dir: &Path) -> usize {
     list_files(dir).iter().filter(|p| p.is_file()).count()
 }
 
+/// The first `max` bytes of `bytes` in hex, with `...` if there are more.
+fn hex(bytes: &[u8], max: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(2 * max.min(bytes.len()) + 3);
+    for b in bytes.iter().take(max) {
+        let _ = write!(out, "{b:02x}");
+    }
+    if bytes.len() > max {
+        out.push_str("...");
+    }
+    out
+}
+
 fn relative<'a>(root: &Path, path: &'a Path) -> &'a Path {
     path.strip_prefix(root).unwrap_or(path)
 }
@@ -398,7 +436,7 @@ fn print_summary(outcomes: &[Outcome], secs: u64, install: Option<Duration>, bui
     let show = |n: Option<u64>| n.map_or_else(|| "?".to_owned(), |n| n.to_string());
     for o in outcomes {
         let result = if o.crashed() {
-            format!("FAILED ({})", o.status)
+            o.failure()
         } else {
             "ok".to_owned()
         };
@@ -413,6 +451,9 @@ fn print_summary(outcomes: &[Outcome], secs: u64, install: Option<Duration>, bui
             for a in &o.artifacts {
                 let a = relative(&root, a);
                 println!("      input: {}", a.display());
+                if let Ok(bytes) = fs::read(a) {
+                    println!("      hex ({} bytes): {}", bytes.len(), hex(&bytes, 256));
+                }
                 println!(
                     "      reproduce: cargo fuzz run {} {} {}",
                     FUZZ_FLAGS.join(" "),
