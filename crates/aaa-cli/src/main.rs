@@ -11,8 +11,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod crypto;
+mod events;
 mod input;
 mod parse;
+mod serve;
 
 /// Tools for X's Account Activity API webhooks.
 #[derive(Debug, Parser)]
@@ -34,6 +36,11 @@ enum Command {
     /// OAuth 1.0a request signing.
     #[command(subcommand)]
     Oauth1(Box<crypto::OAuth1Command>),
+    /// Run the webhook receiver: CRC checks, signed deliveries, durable deduplicated store.
+    Serve(Box<serve::Args>),
+    /// Read the events the receiver stored.
+    #[command(subcommand)]
+    Events(events::Command),
 }
 
 /// A failure to report on one line.
@@ -64,6 +71,11 @@ fn main() -> ExitCode {
         Command::Crc(args) => Ok(crypto::crc(&args)),
         Command::Signature(cmd) => crypto::signature(cmd),
         Command::Oauth1(cmd) => crypto::oauth1(*cmd),
+        Command::Serve(args) => {
+            init_logging();
+            serve::run(&args)
+        }
+        Command::Events(cmd) => events::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -72,6 +84,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to stderr; `AAA_LOG` (or `RUST_LOG`) sets the filter, `info` by default.
+fn init_logging() {
+    let filter = std::env::var("AAA_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
 }
 
 /// Clap's error message on one line, without its usage block.

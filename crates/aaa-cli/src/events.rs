@@ -1,0 +1,193 @@
+//! `aaa events list|tail`: read the receiver's store.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aaa_model::Timestamp;
+use aaa_receiver::store::{EventFilter, Reader, StoredEvent, now_ms};
+use clap::Subcommand;
+
+use crate::Failure;
+
+/// `aaa events ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print stored events, oldest first.
+    List {
+        #[command(flatten)]
+        common: Common,
+        /// Only events received within this long (e.g. 90s, 15m, 2h, 7d).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<Duration>,
+        /// At most this many (the newest ones).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Print the newest events, then new ones as they arrive, until interrupted.
+    Tail {
+        #[command(flatten)]
+        common: Common,
+        /// How many existing events to print first.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        last: usize,
+    },
+}
+
+/// Options shared by `list` and `tail`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Common {
+    /// Directory of the event store.
+    #[arg(long, value_name = "DIR", default_value = "./aaa-data")]
+    data_dir: PathBuf,
+    /// Only this kind (tweet_create, follow, post.create, ...).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only events for this user id.
+    #[arg(long, value_name = "ID")]
+    user: Option<String>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses `90s`, `15m`, `2h`, `7d` (or plain seconds).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit (s, m, h, d)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// The JSON line printed for one event (by `events --json` and `serve --stdout`):
+/// `{"kind","for_user_id","key","received_at","event"}`, `event` being the raw event JSON.
+pub(crate) fn json_line(
+    kind: &str,
+    for_user_id: Option<&str>,
+    key: &str,
+    received_at: i64,
+    raw: &[u8],
+) -> String {
+    let s = |v: &str| serde_json::to_string(v).unwrap_or_default();
+    // The raw event was validated as JSON when it was stored; check again rather than trust it.
+    let event = std::str::from_utf8(raw)
+        .ok()
+        .filter(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
+        .unwrap_or("null");
+    format!(
+        "{{\"kind\":{},\"for_user_id\":{},\"key\":{},\"received_at\":{},\"event\":{event}}}",
+        s(kind),
+        for_user_id.map_or_else(|| "null".to_owned(), s),
+        s(key),
+        s(&Timestamp::from_millis(received_at).to_rfc3339()),
+    )
+}
+
+fn open(common: &Common) -> Result<Reader, Failure> {
+    let path = common.data_dir.join("aaa.sqlite3");
+    if !path.exists() {
+        return Err(Failure(format!(
+            "{}: no event store here (run aaa serve --data-dir {} first)",
+            path.display(),
+            common.data_dir.display()
+        )));
+    }
+    Ok(Reader::open(&path)?)
+}
+
+fn print(out: &mut impl Write, common: &Common, events: &[StoredEvent]) -> std::io::Result<()> {
+    for e in events {
+        if common.json {
+            writeln!(
+                out,
+                "{}",
+                json_line(
+                    &e.kind,
+                    e.for_user_id.as_deref(),
+                    &e.key,
+                    e.received_at,
+                    &e.raw
+                )
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}  {:<32}  {:<20}  {}",
+                Timestamp::from_millis(e.received_at).to_rfc3339(),
+                e.kind,
+                e.for_user_id.as_deref().unwrap_or("-"),
+                e.key
+            )?;
+        }
+    }
+    out.flush()
+}
+
+pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
+    let stdout = std::io::stdout();
+    match cmd {
+        Command::List {
+            common,
+            since,
+            limit,
+        } => {
+            let reader = open(&common)?;
+            let filter = EventFilter {
+                kind: common.kind.clone(),
+                user: common.user.clone(),
+                since_ms: since
+                    .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+                after_id: None,
+                limit,
+            };
+            let events = reader.events(&filter)?;
+            print(&mut stdout.lock(), &common, &events)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tail { common, last } => {
+            let reader = open(&common)?;
+            let mut filter = EventFilter {
+                kind: common.kind.clone(),
+                user: common.user.clone(),
+                limit: Some(last),
+                ..EventFilter::default()
+            };
+            let mut cursor = 0;
+            loop {
+                let events = reader.events(&filter)?;
+                if let Some(e) = events.last() {
+                    cursor = e.id;
+                }
+                print(&mut stdout.lock(), &common, &events)?;
+                filter.limit = None;
+                filter.after_id = Some(cursor);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("5w").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}

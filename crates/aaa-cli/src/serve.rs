@@ -1,0 +1,206 @@
+//! `aaa serve`: run the receiver.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aaa_crypto::ConsumerSecret;
+use aaa_receiver::{
+    AppConfig, FileConfig, Forwarder, Limits, Metrics, NewEvent, Receiver, Store, StoreConfig,
+};
+
+use crate::Failure;
+
+/// Arguments of `aaa serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// URL path X delivers to (single-app mode).
+    #[arg(long, default_value = "/webhooks/twitter")]
+    path: String,
+    /// The app's consumer secret (single-app mode).
+    #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
+    consumer_secret: Option<String>,
+    /// Directory of the event store.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// A TOML file with several apps (each on its own path) and settings; flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// TLS certificate chain (PEM); serves HTTPS with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Largest body accepted, in bytes (default 1 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Forward every delivery with new events to this http:// URL, with X's signature header.
+    #[arg(long, value_name = "URL")]
+    forward_to: Option<String>,
+    /// Print each new event on standard output as a JSON line.
+    #[arg(long)]
+    stdout: bool,
+    /// How long events (and their dedupe keys) are kept, in hours (default 168).
+    #[arg(long, value_name = "HOURS")]
+    retention_hours: Option<u64>,
+    /// Upper bound on the store's size in bytes; writes beyond it answer 503.
+    #[arg(long, value_name = "BYTES")]
+    max_store_bytes: Option<u64>,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let file = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure(format!("{}: cannot read: {e}", path.display())))?;
+            FileConfig::parse(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?
+        }
+        None => FileConfig::default(),
+    };
+    let mut apps = file.resolve_apps(|v| std::env::var(v).ok())?;
+    if let Some(secret) = &args.consumer_secret {
+        apps.push(AppConfig {
+            name: "default".into(),
+            path: args.path.clone(),
+            consumer_secrets: vec![ConsumerSecret::new(secret.as_str())],
+        });
+    }
+    let mut store_config = StoreConfig::new("./aaa-data");
+    file.apply_store(&mut store_config);
+    if let Some(d) = &args.data_dir {
+        store_config.data_dir.clone_from(d);
+    }
+    if let Some(h) = args.retention_hours {
+        store_config.retention = Duration::from_secs(h.saturating_mul(3600));
+    }
+    if args.max_store_bytes.is_some() {
+        store_config.max_bytes = args.max_store_bytes;
+    }
+    let mut limits = Limits::default();
+    file.apply_limits(&mut limits);
+    if let Some(n) = args.max_body_bytes {
+        limits.max_body = n;
+    }
+    let listen: SocketAddr = match (args.listen, &file.listen) {
+        (Some(a), _) => a,
+        (None, Some(s)) => s
+            .parse()
+            .map_err(|e| Failure(format!("config listen {s:?}: {e}")))?,
+        (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
+    };
+    let tls = match (
+        args.tls_cert.as_ref().or(file.tls_cert.as_ref()),
+        args.tls_key.as_ref().or(file.tls_key.as_ref()),
+    ) {
+        (Some(c), Some(k)) => Some(aaa_receiver::server::tls_acceptor(c, k)?),
+        (None, None) => None,
+        _ => return Err(Failure("TLS needs both a certificate and a key".into())),
+    };
+    let forward_to = args.forward_to.clone().or_else(|| file.forward_to.clone());
+    let stdout = args.stdout;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let metrics = Arc::new(Metrics::default());
+        let store = Store::open(store_config, Arc::clone(&metrics))?;
+        let sink = if stdout {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(print_events(rx));
+            Some(tx)
+        } else {
+            None
+        };
+        let paths: Vec<String> = apps.iter().map(|a| a.path.clone()).collect();
+        let receiver = Receiver::new(apps, limits, store.clone(), Arc::clone(&metrics), sink)?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+        let local = listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        if let Some(url) = forward_to {
+            let forwarder = Forwarder::new(store.clone(), &url, Arc::clone(&metrics))?;
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                forwarder
+                    .run(async move {
+                        let _ = rx.wait_for(|s| *s).await;
+                    })
+                    .await
+            });
+        }
+        {
+            let store = store.clone();
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match store.prune().await {
+                        Ok(n) if n > 0 => {
+                            tracing::info!(events = n, "pruned events past the retention window")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "prune failed"),
+                    }
+                    tokio::select! {
+                        _ = rx.wait_for(|s| *s) => return,
+                        () = tokio::time::sleep(Duration::from_secs(600)) => {}
+                    }
+                }
+            });
+        }
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %local, "listening");
+        for p in &paths {
+            eprintln!("aaa: listening on {scheme}://{local}{p}");
+        }
+        aaa_receiver::serve(listener, receiver, limits, tls, shutdown_signal()).await?;
+        let _ = stop_tx.send(true);
+        tracing::info!("stopped: in-flight requests finished, store flushed");
+        Ok::<_, Failure>(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            let _ = ctrl_c.await;
+            return;
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<NewEvent>) {
+    use std::io::Write;
+    while let Some(e) = rx.recv().await {
+        let line = crate::events::json_line(
+            &e.kind,
+            e.for_user_id.as_deref(),
+            &e.key,
+            e.received_at,
+            &e.raw,
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+}
