@@ -52,6 +52,17 @@ const fn string_specials(w: u64) -> u64 {
     (zq | zb | ctl) & HI
 }
 
+/// Nonzero in every byte of `w` that is not an ASCII digit. Bytes above the lowest nonzero one
+/// may be nonzero spuriously; the lowest one is always exact.
+#[inline(always)]
+const fn non_digits(w: u64) -> u64 {
+    const F0: u64 = LO * 0xF0;
+    const DIGIT_ROW: u64 = LO * 0x30;
+    // A byte is a digit when it is 0x3_ and still 0x3_ after adding 6. The addition can carry
+    // into the next byte only from a byte above 0xF9, which is itself not a digit.
+    ((w & F0) ^ DIGIT_ROW) | ((w.wrapping_add(LO * 6) & F0) ^ DIGIT_ROW)
+}
+
 #[inline(always)]
 fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
@@ -60,16 +71,14 @@ fn is_ws(c: u8) -> bool {
 /// The value of each hex digit, `-1` for every other byte.
 static HEX: [i8; 256] = {
     let mut t = [-1i8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as i8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as i8;
-        t[b'A' as usize + i] = 10 + i as i8;
-        i += 1;
+    let digits = b"0123456789abcdef";
+    let mut k = 0;
+    let mut v = 0;
+    while k < digits.len() {
+        t[digits[k] as usize] = v;
+        t[digits[k].to_ascii_uppercase() as usize] = v;
+        k += 1;
+        v += 1;
     }
     t
 };
@@ -94,6 +103,41 @@ pub(crate) struct Cursor<'a> {
     pub(crate) pos: usize,
 }
 
+/// Index of the first `"`, `\` or control byte at or after `i`, or `b.len()` if there is none.
+#[inline(always)]
+fn find_special(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let m = string_specials(u64::from_le_bytes(*w));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Index of the first byte at or after `i` that is not an ASCII digit, or `b.len()`.
+#[inline(always)]
+fn digit_run(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let m = non_digits(u64::from_le_bytes(*w));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while matches!(b.get(i), Some(b'0'..=b'9')) {
+        i += 1;
+    }
+    i
+}
+
 impl<'a> Cursor<'a> {
     pub(crate) fn new(b: &'a [u8]) -> Cursor<'a> {
         Cursor { b, pos: 0 }
@@ -104,19 +148,45 @@ impl<'a> Cursor<'a> {
         Err(ScanError::new(kind, self.pos))
     }
 
+    /// Moves the cursor to `at` and returns the error `kind` there.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, at: usize, kind: ScanErrorKind) -> ScanError {
+        self.pos = at;
+        ScanError::new(kind, at)
+    }
+
     /// The error for the byte at the cursor: end of input or an unexpected byte.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn unexpected<T>(&self) -> Result<T> {
-        if self.pos >= self.b.len() {
-            self.err(ScanErrorKind::UnexpectedEnd)
+        Err(self.unexpected_error())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unexpected_error(&self) -> ScanError {
+        let kind = if self.pos >= self.b.len() {
+            ScanErrorKind::UnexpectedEnd
         } else {
-            self.err(ScanErrorKind::UnexpectedByte)
-        }
+            ScanErrorKind::UnexpectedByte
+        };
+        ScanError::new(kind, self.pos)
     }
 
     /// Skips whitespace and returns the next byte, if any.
     #[inline(always)]
     pub(crate) fn ws_peek(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.pos)?;
+        // Every whitespace byte is at most b' ', and compact bodies have almost none.
+        if c > b' ' {
+            Some(c)
+        } else {
+            self.ws_peek_slow()
+        }
+    }
+
+    #[inline(never)]
+    fn ws_peek_slow(&mut self) -> Option<u8> {
         loop {
             let c = *self.b.get(self.pos)?;
             if !is_ws(c) {
@@ -139,35 +209,42 @@ impl<'a> Cursor<'a> {
 
     /// At an opening quote: validates the string and returns the span of its raw contents
     /// (without quotes, escapes left as they are) and whether it contained escapes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<(Span, bool)> {
         let start = self.pos + 1;
-        let mut i = start;
-        let mut escaped = false;
+        let (end, escaped) = self.string_end(start)?;
+        self.pos = end + 1;
+        Ok((Span::new(start, end), escaped))
+    }
+
+    /// At an opening quote: validates and skips the string.
+    #[inline(always)]
+    fn skip_string(&mut self) -> Result<()> {
+        let (end, _) = self.string_end(self.pos + 1)?;
+        self.pos = end + 1;
+        Ok(())
+    }
+
+    /// Validates string contents from `start`; returns the index of the closing quote and
+    /// whether there were escapes.
+    #[inline(always)]
+    fn string_end(&mut self, start: usize) -> Result<(usize, bool)> {
+        let i = find_special(self.b, start);
+        if self.b.get(i) == Some(&b'"') {
+            Ok((i, false))
+        } else {
+            self.string_rest(i)
+        }
+    }
+
+    /// The rest of a string whose first special byte (not a quote) is at `i`.
+    #[inline(never)]
+    fn string_rest(&mut self, mut i: usize) -> Result<(usize, bool)> {
         let b = self.b;
         loop {
-            // Find the next `"`, `\` or control byte, eight bytes at a time.
-            while let Some(chunk) = b.get(i..i + 8) {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(chunk);
-                let m = string_specials(u64::from_le_bytes(w));
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            }
-            let Some(&c) = b.get(i) else {
-                self.pos = i;
-                return self.err(ScanErrorKind::UnexpectedEnd);
-            };
-            match c {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok((Span::new(start, i), escaped));
-                }
-                b'\\' => {
-                    escaped = true;
+            match b.get(i) {
+                Some(b'"') => return Ok((i, true)),
+                Some(b'\\') => {
                     i = match b.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i + 2,
                         Some(b'u') => match self.hex4(i + 2) {
@@ -177,60 +254,53 @@ impl<'a> Cursor<'a> {
                         },
                         _ => self.escape(i)?,
                     };
+                    i = find_special(b, i);
                 }
-                0..=0x1f => {
-                    self.pos = i;
-                    return self.err(ScanErrorKind::ControlCharacter);
-                }
-                _ => i += 1,
+                Some(_) => return Err(self.fail(i, ScanErrorKind::ControlCharacter)),
+                None => return Err(self.fail(i, ScanErrorKind::UnexpectedEnd)),
             }
         }
     }
 
     /// Validates the escape at `i` (a backslash) and returns the index after it. The string
     /// loop handles the common escapes itself; this is the full check.
-    #[cold]
+    #[inline(never)]
     fn escape(&mut self, i: usize) -> Result<usize> {
-        let fail = |this: &mut Self, at: usize, kind| {
-            this.pos = at;
-            Err(ScanError::new(kind, at))
-        };
         match self.b.get(i + 1) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
             Some(b'u') => {
                 let Some(unit) = self.hex4(i + 2) else {
-                    return fail(self, i, ScanErrorKind::InvalidEscape);
+                    return Err(self.fail(i, ScanErrorKind::InvalidEscape));
                 };
                 match unit {
                     0xD800..=0xDBFF => {
                         if self.b.get(i + 6) == Some(&b'\\') && self.b.get(i + 7) == Some(&b'u') {
                             match self.hex4(i + 8) {
                                 Some(0xDC00..=0xDFFF) => Ok(i + 12),
-                                Some(_) => fail(self, i, ScanErrorKind::LoneSurrogate),
-                                None => fail(self, i + 6, ScanErrorKind::InvalidEscape),
+                                Some(_) => Err(self.fail(i, ScanErrorKind::LoneSurrogate)),
+                                None => Err(self.fail(i + 6, ScanErrorKind::InvalidEscape)),
                             }
                         } else {
-                            fail(self, i, ScanErrorKind::LoneSurrogate)
+                            Err(self.fail(i, ScanErrorKind::LoneSurrogate))
                         }
                     }
-                    0xDC00..=0xDFFF => fail(self, i, ScanErrorKind::LoneSurrogate),
+                    0xDC00..=0xDFFF => Err(self.fail(i, ScanErrorKind::LoneSurrogate)),
                     _ => Ok(i + 6),
                 }
             }
-            None => fail(self, i + 1, ScanErrorKind::UnexpectedEnd),
-            Some(_) => fail(self, i, ScanErrorKind::InvalidEscape),
+            None => Err(self.fail(i + 1, ScanErrorKind::UnexpectedEnd)),
+            Some(_) => Err(self.fail(i, ScanErrorKind::InvalidEscape)),
         }
     }
 
     /// The code unit of the four hex digits at `at`, if there are four.
     #[inline(always)]
     fn hex4(&self, at: usize) -> Option<u16> {
-        let h = self.b.get(at..)?.get(..4)?;
-        hex4(h.try_into().ok()?)
+        hex4(*self.b.get(at..)?.first_chunk::<4>()?)
     }
 
     /// At `-` or a digit: validates a number and returns its span.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Result<Span> {
         let b = self.b;
         let start = self.pos;
@@ -240,21 +310,22 @@ impl<'a> Cursor<'a> {
         }
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                i += 1;
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
-                    i += 1;
-                }
-            }
-            Some(_) => {
-                self.pos = i;
-                return self.err(ScanErrorKind::InvalidNumber);
-            }
-            None => {
-                self.pos = i;
-                return self.err(ScanErrorKind::UnexpectedEnd);
-            }
+            Some(b'1'..=b'9') => i = digit_run(b, i + 1),
+            Some(_) => return Err(self.fail(i, ScanErrorKind::InvalidNumber)),
+            None => return Err(self.fail(i, ScanErrorKind::UnexpectedEnd)),
         }
+        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) || i - start > MAX_PLAIN_DIGITS {
+            return self.number_rest(start, i);
+        }
+        self.pos = i;
+        Ok(Span::new(start, i))
+    }
+
+    /// The fraction and exponent of the number at `start` whose integer part ends at `i`, and
+    /// the range check.
+    #[inline(never)]
+    fn number_rest(&mut self, start: usize, mut i: usize) -> Result<Span> {
+        let b = self.b;
         let int_end = i;
         let mut exponent = false;
         if b.get(i) == Some(&b'.') {
@@ -272,9 +343,10 @@ impl<'a> Cursor<'a> {
         self.pos = i;
         // Without an exponent, a number below 10^300 is far from overflowing a double (whatever
         // its fraction); only an exponent or a very long integer part needs the slow check.
-        if (exponent || int_end - start > MAX_PLAIN_DIGITS) && !Self::finite(&b[start..i]) {
-            self.pos = start;
-            return self.err(ScanErrorKind::NumberOutOfRange);
+        if (exponent || int_end - start > MAX_PLAIN_DIGITS)
+            && !Self::finite(b.get(start..i).unwrap_or_default())
+        {
+            return Err(self.fail(start, ScanErrorKind::NumberOutOfRange));
         }
         Ok(Span::new(start, i))
     }
@@ -289,56 +361,59 @@ impl<'a> Cursor<'a> {
 
     /// One or more digits starting at `i`; returns the index after them.
     #[inline]
-    fn digits(&mut self, mut i: usize) -> Result<usize> {
-        if !matches!(self.b.get(i), Some(b'0'..=b'9')) {
-            self.pos = i;
-            return if i >= self.b.len() {
-                self.err(ScanErrorKind::UnexpectedEnd)
-            } else {
-                self.err(ScanErrorKind::InvalidNumber)
-            };
+    fn digits(&mut self, i: usize) -> Result<usize> {
+        match self.b.get(i) {
+            Some(b'0'..=b'9') => Ok(digit_run(self.b, i + 1)),
+            Some(_) => Err(self.fail(i, ScanErrorKind::InvalidNumber)),
+            None => Err(self.fail(i, ScanErrorKind::UnexpectedEnd)),
         }
-        while matches!(self.b.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
-        Ok(i)
     }
 
-    #[inline]
+    #[inline(always)]
     fn literal(&mut self, lit: &'static [u8]) -> Result<()> {
         let end = self.pos + lit.len();
-        match self.b.get(self.pos..end) {
-            Some(s) if s == lit => {
-                self.pos = end;
-                Ok(())
-            }
-            _ => {
-                // Point at the first byte that differs.
-                while self.b.get(self.pos) == lit.get(self.pos + lit.len() - end) {
-                    self.pos += 1;
-                }
-                self.unexpected()
-            }
+        if self.b.get(self.pos..end) == Some(lit) {
+            self.pos = end;
+            Ok(())
+        } else {
+            Err(self.bad_literal(lit))
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_literal(&mut self, lit: &'static [u8]) -> ScanError {
+        // Point at the first byte that differs.
+        let same = self
+            .b
+            .get(self.pos..)
+            .unwrap_or_default()
+            .iter()
+            .zip(lit)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.pos += same;
+        self.unexpected_error()
     }
 
     /// Validates and skips one value of any type, after optional whitespace. `depth` is the
     /// nesting depth of the container holding the value.
+    #[inline(always)]
     pub(crate) fn skip_value(&mut self, depth: u32) -> Result<()> {
         match self.ws_peek() {
-            Some(b'"') => self.string().map(drop),
-            Some(b'{') => self.skip_object(depth + 1),
-            Some(b'[') => self.skip_array(depth + 1),
+            Some(b'"') => self.skip_string(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'n') => self.literal(b"null"),
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'{') => self.skip_object(depth + 1),
+            Some(b'[') => self.skip_array(depth + 1),
             _ => self.unexpected(),
         }
     }
 
     /// Checks the nesting limit for a container opened at `depth`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn enter(&self, depth: u32) -> Result<()> {
         if depth > MAX_DEPTH {
             self.err(ScanErrorKind::TooDeep)
@@ -347,7 +422,25 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// After a member or element: consumes a `,` (returning `true`) or the closing `close`
+    /// (returning `false`).
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> Result<bool> {
+        match self.ws_peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => self.unexpected(),
+        }
+    }
+
     /// At `{`: validates and skips the object.
+    #[inline(never)]
     pub(crate) fn skip_object(&mut self, depth: u32) -> Result<()> {
         self.enter(depth)?;
         self.pos += 1;
@@ -359,21 +452,17 @@ impl<'a> Cursor<'a> {
             if self.ws_peek() != Some(b'"') {
                 return self.unexpected();
             }
-            self.string()?;
+            self.skip_string()?;
             self.expect(b':')?;
             self.skip_value(depth)?;
-            match self.ws_peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return self.unexpected(),
+            if !self.more(b'}')? {
+                return Ok(());
             }
         }
     }
 
     /// At `[`: validates and skips the array.
+    #[inline(never)]
     pub(crate) fn skip_array(&mut self, depth: u32) -> Result<()> {
         self.enter(depth)?;
         self.pos += 1;
@@ -383,13 +472,8 @@ impl<'a> Cursor<'a> {
         }
         loop {
             self.skip_value(depth)?;
-            match self.ws_peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return self.unexpected(),
+            if !self.more(b']')? {
+                return Ok(());
             }
         }
     }
@@ -415,18 +499,20 @@ impl<'a> Cursor<'a> {
             if self.ws_peek() != Some(b'"') {
                 return self.unexpected();
             }
-            let (key, _) = self.string()?;
-            let key = &self.b[key.start as usize..key.end as usize];
+            let start = self.pos + 1;
+            let (end, _) = self.string_end(start)?;
+            self.pos = end + 1;
+            let key = self.b.get(start..end).unwrap_or_default();
             let mut leaf = None;
             let mut child = 0u16;
             let mut bits = active;
             while bits != 0 {
                 let i = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let path = wants[i];
+                let Some(path) = wants.get(i) else { break };
                 if path.get(level).is_some_and(|seg| *seg == key) {
                     if path.len() == level + 1 {
-                        leaf = Some(i);
+                        leaf = out.get_mut(i);
                     } else {
                         child |= 1 << i;
                     }
@@ -434,30 +520,21 @@ impl<'a> Cursor<'a> {
             }
             self.expect(b':')?;
             match (self.ws_peek(), leaf) {
-                (Some(b'"'), Some(i)) => {
+                (Some(b'"'), Some(slot)) => {
                     let (s, _) = self.string()?;
-                    if out[i].is_none() {
-                        out[i] = Some(Scalar { span: s });
-                    }
+                    slot.get_or_insert(Scalar { span: s });
                 }
-                (Some(b'-' | b'0'..=b'9'), Some(i)) => {
+                (Some(b'-' | b'0'..=b'9'), Some(slot)) => {
                     let s = self.number()?;
-                    if out[i].is_none() {
-                        out[i] = Some(Scalar { span: s });
-                    }
+                    slot.get_or_insert(Scalar { span: s });
                 }
                 (Some(b'{'), _) if child != 0 => {
                     self.fields(depth + 1, wants, level + 1, child, out)?;
                 }
                 _ => self.skip_value(depth)?,
             }
-            match self.ws_peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return self.unexpected(),
+            if !self.more(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -484,6 +561,48 @@ mod tests {
             }
         }
         assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
+    }
+
+    fn naive_special(b: &[u8], from: usize) -> usize {
+        (from..b.len())
+            .find(|&i| matches!(b[i], b'"' | b'\\' | 0..=0x1f))
+            .unwrap_or(b.len())
+    }
+
+    #[test]
+    fn find_special_stops_at_every_offset() {
+        for special in [b'"', b'\\', 0x00, 0x1f] {
+            for len in 0..48 {
+                for at in 0..=len {
+                    let mut b = vec![b'a'; len];
+                    if at < len {
+                        b[at] = special;
+                    }
+                    // Bytes around the specials that are close to them in value.
+                    b.extend_from_slice(b"\x7f !#[]\x80\xff");
+                    for from in 0..=at.min(len) {
+                        assert_eq!(find_special(&b, from), naive_special(&b, from));
+                    }
+                }
+            }
+        }
+        assert_eq!(find_special(b"abc", 3), 3);
+        assert_eq!(find_special(b"abc", 7), 7);
+    }
+
+    #[test]
+    fn digit_run_stops_at_every_offset() {
+        for stop in 0..=255u8 {
+            for at in 0..20 {
+                let mut b = b"12345678901234567890".to_vec();
+                b[at] = stop;
+                let want = if stop.is_ascii_digit() { b.len() } else { at };
+                assert_eq!(digit_run(&b, 0), want, "{stop:#x} at {at}");
+                // A non-digit after the run (here one that carries when 6 is added).
+                b.push(0xff);
+                assert_eq!(digit_run(&b, 0), want, "{stop:#x} at {at}, then 0xff");
+            }
+        }
     }
 
     #[test]
