@@ -193,12 +193,34 @@ impl Receiver {
     fn crc(&self, app: &App, query: Option<&str>) -> Response<ResponseBody> {
         let started = Instant::now();
         let metrics = &self.inner.metrics;
+        // Each parameter is decoded on its own, so that a malformed parameter other than
+        // crc_token (a nonce, junk) is ignored instead of hiding the token.
         let token = query.and_then(|q| {
-            aaa_crypto::oauth1::form_decode(q)
-                .ok()?
-                .into_iter()
-                .find_map(|(k, v)| (k == "crc_token").then_some(v))
+            q.split('&').find_map(|pair| {
+                let name = pair.split_once('=').map_or(pair, |(n, _)| n);
+                match aaa_crypto::oauth1::form_decode(pair) {
+                    Ok(decoded) => decoded
+                        .into_iter()
+                        .next()
+                        .filter(|(k, _)| k == "crc_token")
+                        .map(|(_, v)| Some(v)),
+                    Err(_) if name == "crc_token" => Some(None),
+                    Err(_) => None,
+                }
+            })
         });
+        let token = match token {
+            Some(Some(token)) => Some(token),
+            Some(None) => {
+                metrics.request(Outcome::CrcRejected);
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_crc_token",
+                    "crc_token is not valid form encoding",
+                );
+            }
+            None => None,
+        };
         let Some(token) = token else {
             metrics.request(Outcome::CrcRejected);
             return error(
