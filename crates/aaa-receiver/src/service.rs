@@ -329,6 +329,19 @@ impl Receiver {
             tracing::warn!(app = %app.name, reason = e.as_str(), "signature refused");
             return error(StatusCode::UNAUTHORIZED, "unauthorized", e.as_str());
         }
+        // A CRC response is the HMAC of the token under the same key, so anyone can obtain a
+        // valid signature for any body the CRC guard agrees to sign. X never delivers such a
+        // body (deliveries are JSON objects, which the guard refuses), so its signature proves
+        // nothing: refuse it instead of storing it.
+        if std::str::from_utf8(&body).is_ok_and(|b| aaa_crypto::check_crc_token(b).is_ok()) {
+            metrics.request(Outcome::Unauthorized);
+            tracing::warn!(app = %app.name, "signature refused: the body has the shape of a crc_token");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the body has the shape of a crc_token, so its signature may come from a crc check",
+            );
+        }
         let received_at = now_ms();
         let content = match aaa_parser::scan(&body) {
             Ok(env) => {
