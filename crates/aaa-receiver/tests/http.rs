@@ -1,0 +1,1370 @@
+//! The receiver over real HTTP on loopback, with a real SQLite store in a temporary directory:
+//! every bad input, CRC, deduplication, forwarding and store failure.
+//!
+//! Signatures are computed here with `ring` directly, never with the receiver's own code.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aaa_crypto::ConsumerSecret;
+use aaa_receiver::store::{EventFilter, Reader};
+use aaa_receiver::{AppConfig, Forwarder, Limits, Metrics, Receiver, Store, StoreConfig};
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+const SECRET: &str = "test-consumer-secret-KxQ93vT7pL";
+const PATH: &str = "/webhooks/twitter";
+const SIG: &str = "x-twitter-webhooks-signature";
+/// Upper bound for any single exchange with the receiver.
+const IO_BOUND: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn sign_with(secret: &[u8], body: &[u8]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+    let tag = ring::hmac::sign(&key, body);
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode(tag.as_ref())
+    )
+}
+
+fn sign(body: &[u8]) -> String {
+    sign_with(SECRET.as_bytes(), body)
+}
+
+/// A directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "aaa-receiver-{name}-{}-{}-{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn reader(&self) -> Reader {
+        Reader::open(&self.0.join("aaa.sqlite3")).expect("open the store read-only")
+    }
+
+    /// (events, quarantined deliveries, deliveries with new events).
+    fn counts(&self) -> (i64, i64, usize) {
+        let r = self.reader();
+        let (events, quarantined) = r.counts().unwrap();
+        let deliveries = r.deliveries_after(0, 100_000).unwrap().len();
+        (events, quarantined, deliveries)
+    }
+
+    fn assert_nothing_stored(&self, what: &str) {
+        assert_eq!(self.counts(), (0, 0, 0), "{what}: something was stored");
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/payloads")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A one-tweet envelope with its own id (so its own dedupe key).
+fn tweet(id: u64, text: &str) -> Vec<u8> {
+    serde_json::json!({
+        "for_user_id": "2244994945",
+        "tweet_create_events": [{
+            "created_at": "Wed Oct 10 20:19:24 +0000 2018",
+            "id": id,
+            "id_str": id.to_string(),
+            "text": text,
+            "user": {"id": 6_253_282, "id_str": "6253282", "screen_name": "someone"}
+        }]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[derive(Clone, Copy)]
+struct Options {
+    limits: Limits,
+    max_bytes: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            limits: Limits {
+                max_body: 64 * 1024,
+                ..Limits::default()
+            },
+            max_bytes: None,
+        }
+    }
+}
+
+/// A receiver (and optionally a forwarder) running in the current runtime.
+struct Server {
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn start(dir: &Path, opts: Options, forward_to: Option<&str>) -> Server {
+    let metrics = Arc::new(Metrics::default());
+    let mut config = StoreConfig::new(dir);
+    config.max_bytes = opts.max_bytes;
+    let store = Store::open(config, Arc::clone(&metrics)).expect("open the store");
+    let app = AppConfig {
+        name: "main".into(),
+        path: PATH.into(),
+        consumer_secrets: vec![ConsumerSecret::new(SECRET)],
+    };
+    let receiver = Receiver::new(
+        vec![app],
+        opts.limits,
+        store.clone(),
+        Arc::clone(&metrics),
+        None,
+    )
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut shut = rx.clone();
+    let limits = opts.limits;
+    tasks.push(tokio::spawn(async move {
+        aaa_receiver::serve(listener, receiver, limits, None, async move {
+            let _ = shut.wait_for(|s| *s).await;
+        })
+        .await
+        .expect("serve");
+    }));
+    if let Some(url) = forward_to {
+        let forwarder = Forwarder::new(store.clone(), url, Arc::clone(&metrics))
+            .unwrap()
+            .max_backoff(Duration::from_millis(200));
+        let mut shut = rx.clone();
+        tasks.push(tokio::spawn(forwarder.run(async move {
+            let _ = shut.wait_for(|s| *s).await;
+        })));
+    }
+    drop(store);
+    Server {
+        addr,
+        metrics,
+        stop,
+        tasks,
+    }
+}
+
+impl Server {
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            tokio::time::timeout(IO_BOUND, t)
+                .await
+                .expect("the receiver stops in time")
+                .unwrap();
+        }
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{e}: not JSON: {:?}",
+                String::from_utf8_lossy(&self.body).into_owned()
+            )
+        })
+    }
+
+    /// Asserts `status` and a JSON error body `{"error": code, "message": ...}`.
+    fn assert_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.headers
+                .get(http::header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap()),
+            Some("application/json")
+        );
+        let v = self.json();
+        assert_eq!(v["error"], code, "{v}");
+        let message = v["message"].as_str().expect("a message").to_owned();
+        assert!(!message.is_empty());
+        message
+    }
+}
+
+async fn send(addr: SocketAddr, req: Request<Full<Bytes>>) -> Reply {
+    tokio::time::timeout(IO_BOUND, async {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        let resp = sender.send_request(req).await.expect("a response");
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await.expect("a body").to_bytes();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    })
+    .await
+    .expect("answered in time")
+}
+
+fn post_request(path: &str, body: &[u8], signatures: &[&str]) -> Request<Full<Bytes>> {
+    let mut b = Request::post(path)
+        .header("host", "localhost")
+        .header("content-type", "application/json");
+    for s in signatures {
+        b = b.header(SIG, *s);
+    }
+    b.body(Full::new(Bytes::copy_from_slice(body))).unwrap()
+}
+
+async fn post(addr: SocketAddr, body: &[u8]) -> Reply {
+    send(addr, post_request(PATH, body, &[&sign(body)])).await
+}
+
+async fn get(addr: SocketAddr, path_and_query: &str) -> Reply {
+    let req = Request::get(path_and_query)
+        .header("host", "localhost")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    send(addr, req).await
+}
+
+/// A response read off a raw socket.
+#[derive(Debug)]
+struct RawReply {
+    status: u16,
+    #[allow(dead_code)] // shown by Debug when an assertion fails
+    head: String,
+    body: Vec<u8>,
+}
+
+/// Reads one HTTP/1.1 response (status line, headers, `content-length` body) from `stream`.
+async fn read_response(stream: &mut (impl AsyncReadExt + Unpin)) -> Result<RawReply, String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let deadline = Instant::now() + IO_BOUND;
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let status = head
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| format!("no status in {head:?}"))?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return Ok(RawReply {
+                    status,
+                    head,
+                    body: buf[end + 4..end + 4 + len].to_vec(),
+                });
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut chunk)).await {
+            Err(_) => return Err("timed out".into()),
+            Ok(Ok(0)) => return Err(format!("eof after {} bytes", buf.len())),
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Ok(Err(e)) => return Err(format!("read error after {} bytes: {e}", buf.len())),
+        }
+    }
+}
+
+fn raw_json(r: &RawReply) -> serde_json::Value {
+    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{e}: {r:?}"))
+}
+
+/// Waits until `stream` is closed by the peer (EOF or reset); returns how long that took.
+async fn wait_closed(stream: &mut TcpStream, bound: Duration) -> Duration {
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(bound, stream.read(&mut buf))
+        .await
+        .unwrap_or_else(|_| panic!("the connection was not closed within {bound:?}"));
+    if let Ok(n) = read {
+        assert_eq!(
+            n,
+            0,
+            "unexpected bytes: {:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
+    }
+    started.elapsed()
+}
+
+fn sig_line(body: &[u8]) -> String {
+    format!("{SIG}: {}\r\n", sign(body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures
+
+#[tokio::test]
+async fn bad_signatures_get_401_and_nothing_is_stored() {
+    let dir = TempDir::new("sigs");
+    let server = start(dir.path(), Options::default(), None).await;
+    let body = fixture("tweet_create/plain.json");
+    let good = sign(&body);
+    let b64 = good.strip_prefix("sha256=").unwrap();
+    let short = format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode([7u8; 16])
+    );
+    let long = format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
+    );
+    let other_body = sign(&fixture("tweet_create/quote.json"));
+    let other_secret = sign_with(b"another-secret", &body);
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "no header",
+            vec![],
+            "missing x-twitter-webhooks-signature header",
+        ),
+        (
+            "empty",
+            vec![String::new()],
+            "missing x-twitter-webhooks-signature header",
+        ),
+        (
+            "sha256= only",
+            vec!["sha256=".into()],
+            "signature is not a 32-byte hmac-sha256 in 44 base64 characters",
+        ),
+        (
+            "sha1 prefix",
+            vec![format!("sha1={b64}")],
+            "signature does not start with sha256=",
+        ),
+        (
+            "upper-case prefix",
+            vec![format!("SHA256={b64}")],
+            "signature does not start with sha256=",
+        ),
+        (
+            "bare base64",
+            vec![b64.to_owned()],
+            "signature does not start with sha256=",
+        ),
+        (
+            "non-base64",
+            vec![format!("sha256={}=", "!".repeat(43))],
+            "signature is not valid base64",
+        ),
+        (
+            "url-safe alphabet",
+            vec![format!("sha256={}=", "-".repeat(43))],
+            "signature is not valid base64",
+        ),
+        (
+            "short",
+            vec![short],
+            "signature is not a 32-byte hmac-sha256 in 44 base64 characters",
+        ),
+        (
+            "long",
+            vec![long],
+            "signature is not a 32-byte hmac-sha256 in 44 base64 characters",
+        ),
+        (
+            "one character too many",
+            vec![format!("{good}A")],
+            "signature is not a 32-byte hmac-sha256 in 44 base64 characters",
+        ),
+        (
+            "two headers, both valid",
+            vec![good.clone(), good.clone()],
+            "more than one x-twitter-webhooks-signature header",
+        ),
+        (
+            "two headers, one valid",
+            vec![other_body.clone(), good.clone()],
+            "more than one x-twitter-webhooks-signature header",
+        ),
+        (
+            "signature over another body",
+            vec![other_body],
+            "signature does not match the body",
+        ),
+        (
+            "another secret",
+            vec![other_secret],
+            "signature does not match the body",
+        ),
+    ];
+    for (what, sigs, message) in &cases {
+        let sigs: Vec<&str> = sigs.iter().map(String::as_str).collect();
+        let reply = send(server.addr, post_request(PATH, &body, &sigs)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}");
+        let got = reply.assert_error(401, "unauthorized");
+        assert_eq!(&got, message, "{what}");
+        dir.assert_nothing_stored(what);
+    }
+    assert_eq!(
+        server
+            .metrics
+            .requests(aaa_receiver::metrics::Outcome::Unauthorized),
+        cases.len() as u64
+    );
+    // The same body, correctly signed, is accepted: the refusals above were about the signature.
+    let ok = post(server.addr, &body).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json(), serde_json::json!({"stored": 1, "duplicates": 0}));
+    assert_eq!(dir.counts(), (1, 0, 1));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn two_signature_headers_on_a_raw_socket_get_401() {
+    let dir = TempDir::new("twosigs");
+    let server = start(dir.path(), Options::default(), None).await;
+    let body = fixture("tweet_create/plain.json");
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n{}{}\r\n",
+        body.len(),
+        sig_line(&body),
+        sig_line(&body)
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let r = read_response(&mut s).await.unwrap();
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(raw_json(&r)["error"], "unauthorized");
+    dir.assert_nothing_stored("two signature headers");
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size and time limits
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_gets_413_before_the_body_is_read() {
+    let dir = TempDir::new("cl413");
+    let opts = Options::default();
+    let server = start(dir.path(), opts, None).await;
+    let body = vec![b' '; opts.limits.max_body + 1];
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    // Headers only: the answer must come without a single body byte sent.
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n{}\r\n",
+        body.len(),
+        sig_line(&body)
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let r = read_response(&mut s).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(r.status, 413, "{r:?}");
+    let v = raw_json(&r);
+    assert_eq!(v["error"], "too_large");
+    assert!(v["message"].as_str().unwrap().contains("65536"), "{v}");
+    // An unsigned request over the limit is refused the same way, before its signature matters.
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!("POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 99999999999\r\n\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut s).await.unwrap().status, 413);
+    dir.assert_nothing_stored("declared length over the limit");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_gets_413() {
+    let dir = TempDir::new("chunk413");
+    let opts = Options::default();
+    let server = start(dir.path(), opts, None).await;
+    // A signed body (over the limit, so the signature cannot be what refuses it).
+    let body = vec![b'x'; opts.limits.max_body + 10];
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n{}\r\n",
+        sig_line(&body)
+    );
+    let mut wire = head.into_bytes();
+    for c in body.chunks(8192) {
+        wire.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+        wire.extend_from_slice(c);
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"0\r\n\r\n");
+    let (mut rd, mut wr) = s.split();
+    let (w, r) = tokio::join!(
+        async {
+            let _ = wr.write_all(&wire).await;
+        },
+        read_response(&mut rd)
+    );
+    let () = w;
+    let r = r.unwrap();
+    assert_eq!(r.status, 413, "{r:?}");
+    assert_eq!(raw_json(&r)["error"], "too_large");
+    dir.assert_nothing_stored("chunked body over the limit");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_endless_chunked_body_ends_with_413_or_408_in_bounded_time() {
+    let dir = TempDir::new("endless");
+    let mut opts = Options::default();
+    opts.limits.body_timeout = Duration::from_secs(2);
+    let server = start(dir.path(), opts, None).await;
+    let s = TcpStream::connect(server.addr).await.unwrap();
+    let (mut rd, mut wr) = s.into_split();
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n{}\r\n",
+        sig_line(b"{}")
+    );
+    let started = Instant::now();
+    let writer = tokio::spawn(async move {
+        if wr.write_all(head.as_bytes()).await.is_err() {
+            return 0usize;
+        }
+        let chunk = format!("1000\r\n{}\r\n", "a".repeat(0x1000));
+        // Bounded: at most 64 MiB or 8 seconds, whichever comes first.
+        let mut sent = 0;
+        let until = Instant::now() + Duration::from_secs(8);
+        while sent < 16 * 1024 && Instant::now() < until {
+            if wr.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    });
+    let r = read_response(&mut rd).await.expect("a response");
+    let took = started.elapsed();
+    assert!(
+        r.status == 413 || r.status == 408,
+        "expected 413 or 408, got {r:?}"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let sent = tokio::time::timeout(IO_BOUND, writer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sent < 16 * 1024, "the server kept reading: {sent} chunks");
+    dir.assert_nothing_stored("endless chunked body");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn slow_headers_close_the_connection() {
+    let dir = TempDir::new("slowhead");
+    let mut opts = Options::default();
+    opts.limits.header_timeout = Duration::from_millis(300);
+    let server = start(dir.path(), opts, None).await;
+    // A partial request head, then nothing.
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(format!("POST {PATH} HTTP/1.1\r\nhost: x\r\n").as_bytes())
+        .await
+        .unwrap();
+    let took = wait_closed(&mut s, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(200), "closed after {took:?}");
+    // A connection that sends nothing at all.
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let took = wait_closed(&mut s, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(200), "closed after {took:?}");
+    // An idle keep-alive connection after a first request.
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_response(&mut s).await.unwrap().status, 200);
+    wait_closed(&mut s, Duration::from_secs(5)).await;
+    // A byte at a time, slower than the timeout allows in total.
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    let mut closed = false;
+    for b in b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nx-padding: aaaaaaaaaaaaaaaaaaaa\r\n\r\n"
+    {
+        if s.write_all(&[*b]).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if !closed {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("closed in time")
+            .unwrap_or(0);
+        assert_eq!(n, 0, "got {:?}", String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    dir.assert_nothing_stored("slow headers");
+    // The server still answers.
+    assert_eq!(get(server.addr, "/healthz").await.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_body_gets_408() {
+    let dir = TempDir::new("slowbody");
+    let mut opts = Options::default();
+    opts.limits.body_timeout = Duration::from_millis(300);
+    let server = start(dir.path(), opts, None).await;
+    let body = fixture("tweet_create/plain.json");
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n{}\r\n",
+        body.len(),
+        sig_line(&body)
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body[..10]).await.unwrap();
+    let started = Instant::now();
+    let r = read_response(&mut s).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status, 408, "{r:?}");
+    assert_eq!(raw_json(&r)["error"], "timeout");
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    // The rest of the body arriving late changes nothing.
+    let _ = s.write_all(&body[10..]).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    dir.assert_nothing_stored("slow body");
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentic bodies that are not envelopes
+
+#[tokio::test]
+async fn deeply_nested_json_is_quarantined_and_the_server_survives() {
+    let dir = TempDir::new("deep");
+    let server = start(dir.path(), Options::default(), None).await;
+    let mut body = br#"{"for_user_id":"1","tweet_create_events":"#.to_vec();
+    body.extend(std::iter::repeat_n(b'[', 10_000));
+    body.extend(std::iter::repeat_n(b']', 10_000));
+    body.push(b'}');
+    let reply = post(server.addr, &body).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let v = reply.json();
+    assert_eq!(v["status"], "quarantined", "{v}");
+    // Bare nesting, no envelope around it: arrays, then objects.
+    let mut arrays = vec![b'['; 10_000];
+    arrays.extend(vec![b']'; 10_000]);
+    assert_eq!(
+        post(server.addr, &arrays).await.json()["status"],
+        "quarantined"
+    );
+    let mut objects = "{\"a\":".repeat(10_000).into_bytes();
+    objects.push(b'1');
+    objects.extend(vec![b'}'; 10_000]);
+    assert_eq!(
+        post(server.addr, &objects).await.json()["status"],
+        "quarantined"
+    );
+    assert_eq!(dir.counts(), (0, 3, 0));
+    let health = get(server.addr, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["store"], "ok");
+    // Quarantined once: the same body again adds nothing.
+    assert_eq!(post(server.addr, &body).await.status, StatusCode::OK);
+    assert_eq!(dir.counts(), (0, 3, 0));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_envelopes_are_quarantined_not_stored_as_events() {
+    let dir = TempDir::new("quarantine");
+    let server = start(dir.path(), Options::default(), None).await;
+    let event = r#"{"id_str":"1","id":1,"text":"hi","user":{"id":2,"id_str":"2"}}"#;
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "duplicate for_user_id",
+            format!(r#"{{"for_user_id":"1","tweet_create_events":[{event}],"for_user_id":"2"}}"#),
+        ),
+        (
+            "duplicate event key",
+            format!(
+                r#"{{"for_user_id":"1","tweet_create_events":[{event}],"tweet_create_events":[]}}"#
+            ),
+        ),
+        (
+            "invalid json",
+            r#"{"for_user_id":"1","tweet_create_events":[{"#.to_owned(),
+        ),
+        ("no event key", r#"{"for_user_id":"1"}"#.to_owned()),
+        ("not an object", "[1,2,3]".to_owned()),
+        (
+            "trailing bytes",
+            format!(r#"{{"for_user_id":"1","tweet_create_events":[{event}]}} x"#),
+        ),
+        (
+            "lone surrogate",
+            r#"{"for_user_id":"1","tweet_create_events":[{"id_str":"\ud800"}]}"#.to_owned(),
+        ),
+    ];
+    for (i, (what, body)) in cases.iter().enumerate() {
+        let reply = post(server.addr, body.as_bytes()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{what}");
+        let v = reply.json();
+        assert_eq!(v["status"], "quarantined", "{what}: {v}");
+        assert_eq!(
+            dir.counts(),
+            (0, i64::try_from(i).unwrap() + 1, 0),
+            "{what}"
+        );
+    }
+    // Invalid UTF-8, signed.
+    let reply = post(server.addr, b"{\"for_user_id\":\"\xff\"}").await;
+    assert_eq!(reply.json()["status"], "quarantined");
+    assert_eq!(
+        dir.counts(),
+        (0, i64::try_from(cases.len()).unwrap() + 1, 0)
+    );
+    server.stop().await;
+}
+
+/// A buffer the log subscriber writes to.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn terminal_escapes_body_text_secrets_and_signatures_stay_out_of_the_logs() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // A current-thread runtime: every task runs on this thread, under the subscriber above.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = TempDir::new("logs");
+    let mut signatures = Vec::new();
+    rt.block_on(async {
+        let server = start(dir.path(), Options::default(), None).await;
+        let marker = "ZQXJ-body-text-marker";
+        let escaped = tweet(
+            1_850_000_000_000_000_001,
+            &format!("{marker} \u{1b}[31mred\u{1b}[0m \u{9b}31m csi \u{7} bell"),
+        );
+        // serde_json writes ESC as \u001b; U+009B goes raw (two bytes, C2 9B).
+        assert!(escaped.windows(2).any(|w| w == [0xc2, 0x9b]));
+        let reply = post(server.addr, &escaped).await;
+        assert_eq!(reply.json(), serde_json::json!({"stored": 1, "duplicates": 0}));
+        signatures.push(sign(&escaped));
+        // A raw ESC in a string is not JSON: quarantined, and the reason is logged.
+        let mut raw_esc = tweet(1_850_000_000_000_000_002, marker);
+        let at = raw_esc.windows(marker.len()).position(|w| w == marker.as_bytes()).unwrap();
+        raw_esc.splice(at..at, b"\x1b[31m\xc2\x9b".iter().copied());
+        let reply = post(server.addr, &raw_esc).await;
+        assert_eq!(reply.json()["status"], "quarantined");
+        signatures.push(sign(&raw_esc));
+        // An escape code in an unknown event key.
+        let odd_key = format!(
+            "{{\"for_user_id\":\"1\",\"\u{9b}31m{marker}_events\":[{{\"id\":\"1\"}}],\"tweet_create_events\":[{{\"id_str\":\"9\"}}]}}"
+        );
+        let reply = post(server.addr, odd_key.as_bytes()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        signatures.push(sign(odd_key.as_bytes()));
+        // A refused signature and a refused CRC token are logged (as warnings).
+        let wrong = sign_with(b"not-the-secret", &escaped);
+        let reply = send(server.addr, post_request(PATH, &escaped, &[&wrong])).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        signatures.push(wrong);
+        let reply = get(server.addr, &format!("{PATH}?crc_token=%1B%5B31m{marker}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let reply = get(server.addr, &format!("{PATH}?crc_token={marker}")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        server.stop().await;
+    });
+    let logs = logs.0.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&logs);
+    assert!(text.contains("signature refused"), "{text}");
+    assert!(text.contains("quarantined"), "{text}");
+    assert!(!logs.contains(&0x1b), "ESC in the logs: {text}");
+    assert!(!text.contains('\u{9b}'), "CSI in the logs: {text}");
+    assert!(!logs.contains(&0x07), "BEL in the logs: {text}");
+    assert!(!text.contains("ZQXJ"), "body text in the logs: {text}");
+    assert!(!text.contains(SECRET), "the secret in the logs: {text}");
+    for s in &signatures {
+        let b64 = s.strip_prefix("sha256=").unwrap();
+        assert!(!text.contains(b64), "a signature in the logs: {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and methods
+
+#[tokio::test]
+async fn unknown_paths_get_404_and_wrong_methods_405_with_allow() {
+    let dir = TempDir::new("paths");
+    let server = start(dir.path(), Options::default(), None).await;
+    let body = fixture("tweet_create/plain.json");
+    for path in [
+        "/",
+        "/nope",
+        "/webhooks/twitter/",
+        "/webhooks/Twitter",
+        "/webhooks",
+    ] {
+        get(server.addr, path).await.assert_error(404, "not_found");
+        send(server.addr, post_request(path, &body, &[&sign(&body)]))
+            .await
+            .assert_error(404, "not_found");
+    }
+    for (method, path, allow) in [
+        ("PUT", PATH, "GET, POST"),
+        ("DELETE", PATH, "GET, POST"),
+        ("PATCH", PATH, "GET, POST"),
+        ("HEAD", PATH, "GET, POST"),
+        ("POST", "/healthz", "GET"),
+        ("DELETE", "/metrics", "GET"),
+    ] {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "x")
+            .header(SIG, sign(&body))
+            .body(Full::new(Bytes::from(body.clone())))
+            .unwrap();
+        let reply = send(server.addr, req).await;
+        if method == "HEAD" {
+            assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+        } else {
+            reply.assert_error(405, "method_not_allowed");
+        }
+        assert_eq!(
+            reply.headers.get(http::header::ALLOW).unwrap(),
+            allow,
+            "{method} {path}"
+        );
+    }
+    dir.assert_nothing_stored("paths and methods");
+    let health = get(server.addr, "/healthz").await;
+    assert_eq!(
+        health.json(),
+        serde_json::json!({"status": "ok", "store": "ok"})
+    );
+    let metrics = get(server.addr, "/metrics").await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert!(
+        text.contains("aaa_requests_total{outcome=\"not_found\"} 10\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("aaa_requests_total{outcome=\"method_not_allowed\"} 6\n"),
+        "{text}"
+    );
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRC
+
+fn crc_body(token: &str) -> serde_json::Value {
+    serde_json::json!({ "response_token": sign(token.as_bytes()) })
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn url_encode(s: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for &b in s {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn crc_answers_with_the_hmac_of_the_decoded_token() {
+    let dir = TempDir::new("crc");
+    let server = start(dir.path(), Options::default(), None).await;
+    let crc = |q: String| {
+        let addr = server.addr;
+        async move { get(addr, &format!("{PATH}?{q}")).await }
+    };
+    let reply = crc("crc_token=r4nd0m-T0ken".into()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers.get("content-type").unwrap(),
+        "application/json"
+    );
+    assert_eq!(reply.json(), crc_body("r4nd0m-T0ken"));
+    // `+` is a space, %2B a plus.
+    assert_eq!(crc("crc_token=a+b".into()).await.json(), crc_body("a b"));
+    assert_eq!(crc("crc_token=a%2Bb".into()).await.json(), crc_body("a+b"));
+    // Other parameters are ignored, wherever they are.
+    assert_eq!(
+        crc("nonce=abc123&crc_token=tok&x=1".into()).await.json(),
+        crc_body("tok")
+    );
+    assert_eq!(
+        crc("crc_token=tok&nonce=%FF%FE&junk=%ZZ".into())
+            .await
+            .json(),
+        crc_body("tok")
+    );
+    // Missing token.
+    for q in ["", "nonce=1", "crc_tokenx=a", "CRC_TOKEN=a"] {
+        crc(q.into()).await.assert_error(400, "missing_crc_token");
+    }
+    get(server.addr, PATH)
+        .await
+        .assert_error(400, "missing_crc_token");
+    // Tokens of the wrong shape.
+    for token in [
+        "",
+        "+",
+        "12",
+        "-1.5e3",
+        "true",
+        "null",
+        "false",
+        "%20true%20",
+        "%7B%22a%22%3A1%7D",
+        "%5B1%5D",
+        "%22s%22",
+        "a%00b",
+        "caf%C3%A9",
+        "a%0Ab",
+        "%ZZ",
+        "%FF",
+        "a%",
+    ] {
+        crc(format!("crc_token={token}"))
+            .await
+            .assert_error(400, "invalid_crc_token");
+    }
+    let long = "a".repeat(513);
+    crc(format!("crc_token={long}"))
+        .await
+        .assert_error(400, "invalid_crc_token");
+    assert_eq!(
+        crc(format!("crc_token={}", &long[1..])).await.json(),
+        crc_body(&long[1..])
+    );
+    dir.assert_nothing_stored("crc");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn crc_is_not_a_signing_oracle_for_bodies() {
+    let dir = TempDir::new("oracle");
+    let server = start(dir.path(), Options::default(), None).await;
+    let candidates: Vec<Vec<u8>> = vec![
+        fixture("tweet_create/plain.json"),
+        fixture("favorite/with_id.json"),
+        br#"{"for_user_id":"1","tweet_create_events":[{"id_str":"1"}]}"#.to_vec(),
+        b"12".to_vec(),
+        b"true".to_vec(),
+        b"null".to_vec(),
+        b" 7 ".to_vec(),
+        b"plainToken".to_vec(),
+        b"a b".to_vec(),
+        b"x.y~z:1/2=3".to_vec(),
+    ];
+    let mut signed = 0;
+    for token in &candidates {
+        let reply = get(
+            server.addr,
+            &format!("{PATH}?crc_token={}", url_encode(token)),
+        )
+        .await;
+        if reply.status == StatusCode::OK {
+            // The token was signed: that signature must not let the same bytes in as a body.
+            signed += 1;
+            let sig = reply.json()["response_token"].as_str().unwrap().to_owned();
+            assert_eq!(sig, sign(token), "the CRC answer is the HMAC of the token");
+            let post = send(server.addr, post_request(PATH, token, &[&sig])).await;
+            post.assert_error(401, "unauthorized");
+        } else {
+            reply.assert_error(400, "invalid_crc_token");
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(token).is_ok(),
+                "a non-JSON token was refused: {:?}",
+                String::from_utf8_lossy(token)
+            );
+        }
+        dir.assert_nothing_stored(&String::from_utf8_lossy(token));
+    }
+    // Both branches ran: JSON refused, plain tokens signed.
+    assert_eq!(signed, 3);
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Duplicates and forwarding
+
+/// What the test app received: (signature header, body), in order.
+type Received = Arc<Mutex<Vec<(String, Bytes)>>>;
+
+/// A small app on loopback that records what it is sent and answers 200.
+struct App {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start_app(listener: TcpListener, received: &Received) -> App {
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = watch::channel(false);
+    let rec = Arc::clone(received);
+    let task = tokio::spawn(async move {
+        let mut conns = tokio::task::JoinSet::new();
+        loop {
+            let mut shut = rx.clone();
+            let (stream, _) = tokio::select! {
+                _ = shut.wait_for(|s| *s) => break,
+                r = listener.accept() => r.unwrap(),
+            };
+            let rec = Arc::clone(&rec);
+            let mut shut = rx.clone();
+            conns.spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let rec = Arc::clone(&rec);
+                        async move {
+                            let sig = req
+                                .headers()
+                                .get(SIG)
+                                .map(|v| v.to_str().unwrap().to_owned())
+                                .unwrap_or_default();
+                            let body = req.into_body().collect().await.unwrap().to_bytes();
+                            rec.lock().unwrap().push((sig, body));
+                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                        }
+                    });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = shut.wait_for(|s| *s) => {}
+                }
+            });
+        }
+        conns.abort_all();
+        drop(listener);
+    });
+    App { addr, stop, task }
+}
+
+impl App {
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        tokio::time::timeout(IO_BOUND, self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// Waits until `received` holds `n` entries (bounded), then a little more to catch extras.
+async fn wait_received(received: &Received, n: usize) -> Vec<(String, Bytes)> {
+    let until = Instant::now() + Duration::from_secs(15);
+    while received.lock().unwrap().len() < n && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    received.lock().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_body_is_stored_once_and_forwarded_once() {
+    let dir = TempDir::new("dedupe");
+    let received = Received::default();
+    let app = start_app(TcpListener::bind("127.0.0.1:0").await.unwrap(), &received);
+    let url = format!("http://{}/app", app.addr);
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    let a = fixture("tweet_create/two_events.json");
+    let b = fixture("mixed/follow_tweet_favorite.json");
+    let first = post(server.addr, &a).await;
+    assert_eq!(
+        first.json(),
+        serde_json::json!({"stored": 2, "duplicates": 0})
+    );
+    // Sequential redeliveries.
+    for _ in 0..3 {
+        let again = post(server.addr, &a).await;
+        assert_eq!(
+            again.json(),
+            serde_json::json!({"stored": 0, "duplicates": 2})
+        );
+    }
+    // Sixteen at once.
+    let n_b = {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let addr = server.addr;
+            let b = b.clone();
+            set.spawn(async move { post(addr, &b).await.json() });
+        }
+        let mut stored = Vec::new();
+        while let Some(v) = set.join_next().await {
+            let v = v.unwrap();
+            stored.push((
+                v["stored"].as_u64().unwrap(),
+                v["duplicates"].as_u64().unwrap(),
+            ));
+        }
+        let winners: Vec<_> = stored.iter().filter(|(s, _)| *s > 0).collect();
+        assert_eq!(winners.len(), 1, "{stored:?}");
+        let total = winners[0].0;
+        assert!(
+            stored
+                .iter()
+                .all(|&(s, d)| s == total || (s == 0 && d == total)),
+            "{stored:?}"
+        );
+        total
+    };
+    assert!(n_b >= 3, "{n_b}");
+    let events = 2 + i64::try_from(n_b).unwrap();
+    assert_eq!(dir.counts(), (events, 0, 2));
+    // After a restart on the same data directory.
+    server.stop().await;
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    assert_eq!(post(server.addr, &a).await.json()["stored"], 0);
+    assert_eq!(post(server.addr, &b).await.json()["stored"], 0);
+    assert_eq!(dir.counts(), (events, 0, 2));
+    let got = wait_received(&received, 2).await;
+    assert_eq!(got.len(), 2, "forwarded more or less than once each");
+    assert_eq!(got[0].0, sign(&a));
+    assert_eq!(&got[0].1[..], &a[..], "forwarded byte for byte");
+    assert_eq!(got[1].0, sign(&b));
+    assert_eq!(&got[1].1[..], &b[..]);
+    // Every stored event's key is unique and the events are in the store once.
+    let keys: Vec<String> = dir
+        .reader()
+        .events(&EventFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len());
+    server.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarding_retries_while_the_app_is_down_and_resumes_after_a_restart_in_order() {
+    let dir = TempDir::new("forward");
+    let received = Received::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_addr = listener.local_addr().unwrap();
+    let app = start_app(listener, &received);
+    let url = format!("http://{app_addr}/hook");
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    let bodies: Vec<Vec<u8>> = (0..6)
+        .map(|i| tweet(1_860_000_000_000_000_000 + i, "hello"))
+        .collect();
+    assert_eq!(post(server.addr, &bodies[0]).await.json()["stored"], 1);
+    assert_eq!(wait_received(&received, 1).await.len(), 1);
+    // The app goes away; deliveries keep being accepted and wait.
+    app.stop().await;
+    for body in &bodies[1..3] {
+        assert_eq!(post(server.addr, body).await.json()["stored"], 1);
+    }
+    // Retried with backoff: a few failed attempts, not a hot loop.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let failures = |s: &Server| {
+        let text = s.metrics.render();
+        text.lines()
+            .find_map(|l| l.strip_prefix("aaa_forward_failures_total "))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let f = failures(&server);
+    assert!((2..=12).contains(&f), "{f} failed attempts in 0.8 s");
+    // The receiver restarts while the app is still down.
+    server.stop().await;
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    for body in &bodies[3..] {
+        assert_eq!(post(server.addr, body).await.json()["stored"], 1);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(failures(&server) >= 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    // The app comes back on the same address.
+    let listener = TcpListener::bind(app_addr)
+        .await
+        .expect("rebind the app's port");
+    let app = start_app(listener, &received);
+    let got = wait_received(&received, bodies.len()).await;
+    assert_eq!(got.len(), bodies.len(), "skipped or repeated a delivery");
+    for (i, (sig, body)) in got.iter().enumerate() {
+        assert_eq!(
+            &body[..],
+            &bodies[i][..],
+            "delivery {i} out of order or altered"
+        );
+        assert_eq!(sig, &sign(&bodies[i]));
+    }
+    assert_eq!(
+        dir.reader().cursor(aaa_receiver::forward::CURSOR).unwrap(),
+        6
+    );
+    server.stop().await;
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store failure
+
+// Running as root (as CI does), a read-only data directory or file made with chmod is still
+// writable, so the store is made to fail with its size bound (SQLite's max_page_count) instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_store_answers_503_keeps_answering_crc_and_stores_nothing_half() {
+    let dir = TempDir::new("full");
+    let opts = Options {
+        max_bytes: Some(96 * 1024),
+        ..Options::default()
+    };
+    let server = start(dir.path(), opts, None).await;
+    let filler = "x".repeat(6000);
+    let mut accepted = Vec::new();
+    let mut refused = None;
+    for i in 0..200u64 {
+        let body = tweet(1_870_000_000_000_000_000 + i, &filler);
+        let reply = post(server.addr, &body).await;
+        if reply.status == StatusCode::OK {
+            assert_eq!(reply.json()["stored"], 1);
+            accepted.push(body);
+            continue;
+        }
+        let message = reply.assert_error(503, "store_unavailable");
+        assert!(message.contains("retry"), "{message}");
+        assert_eq!(reply.headers.get(http::header::RETRY_AFTER).unwrap(), "5");
+        refused = Some((1_870_000_000_000_000_000 + i, body));
+        break;
+    }
+    let (refused_id, refused_body) = refused.expect("the store filled up");
+    assert!(!accepted.is_empty(), "nothing fit at all");
+    // Nothing of the refused delivery is in the store; everything acknowledged is.
+    let n = i64::try_from(accepted.len()).unwrap();
+    assert_eq!(dir.counts(), (n, 0, accepted.len()));
+    let keys: Vec<String> = dir
+        .reader()
+        .events(&EventFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    assert!(
+        keys.iter().all(|k| !k.contains(&refused_id.to_string())),
+        "{keys:?}"
+    );
+    // Still failing: retries of it and concurrent deliveries all get 503.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..4u64 {
+        let addr = server.addr;
+        let body = tweet(1_871_000_000_000_000_000 + i, &filler);
+        set.spawn(async move { post(addr, &body).await.status });
+    }
+    while let Some(s) = set.join_next().await {
+        assert_eq!(s.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(
+        post(server.addr, &refused_body).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(dir.counts(), (n, 0, accepted.len()));
+    // CRC and health keep answering.
+    let crc = get(server.addr, &format!("{PATH}?crc_token=still-here")).await;
+    assert_eq!(crc.status, StatusCode::OK);
+    assert_eq!(crc.json(), crc_body("still-here"));
+    let health = get(server.addr, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["store"], "failing", "{}", health.json());
+    let metrics = String::from_utf8_lossy(&get(server.addr, "/metrics").await.body).into_owned();
+    assert!(
+        metrics.contains("aaa_requests_total{outcome=\"store_unavailable\"} 6\n"),
+        "{metrics}"
+    );
+    server.stop().await;
+    // A receiver on a fresh store works.
+    let fresh = TempDir::new("fresh");
+    let server = start(fresh.path(), Options::default(), None).await;
+    assert_eq!(post(server.addr, &refused_body).await.json()["stored"], 1);
+    assert_eq!(get(server.addr, "/healthz").await.json()["store"], "ok");
+    assert_eq!(fresh.counts(), (1, 0, 1));
+    server.stop().await;
+}
