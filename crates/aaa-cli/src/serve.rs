@@ -156,36 +156,47 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
                 }
             });
         }
+        let shutdown = shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(address = %local, "listening");
         for p in &paths {
             eprintln!("aaa: listening on {scheme}://{local}{p}");
         }
-        aaa_receiver::serve(listener, receiver, limits, tls, shutdown_signal()).await?;
+        aaa_receiver::serve(listener, receiver, limits, tls, shutdown).await?;
         let _ = stop_tx.send(true);
         tracing::info!("stopped: in-flight requests finished, store flushed");
         Ok::<_, Failure>(ExitCode::SUCCESS)
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Installs the SIGTERM and SIGINT handlers at once and returns a future that resolves on
+/// either. Installing them only when the future is first polled would leave a window after the
+/// listening line is printed in which a SIGTERM kills the process instead of stopping it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            let _ = ctrl_c.await;
-            return;
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
