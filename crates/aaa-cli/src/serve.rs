@@ -112,12 +112,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     runtime.block_on(async move {
         let metrics = Arc::new(Metrics::default());
         let store = Store::open(store_config, Arc::clone(&metrics))?;
-        let sink = if stdout {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let (sink, printer) = if stdout {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            tokio::spawn(print_events(rx));
-            Some(tx)
+            let printer = tokio::spawn(print_events(rx, stop_rx.clone()));
+            (Some(tx), Some(printer))
         } else {
-            None
+            (None, None)
         };
         let paths: Vec<String> = apps.iter().map(|a| a.path.clone()).collect();
         let receiver = Receiver::new(apps, limits, store.clone(), Arc::clone(&metrics), sink)?;
@@ -125,7 +126,6 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             .await
             .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         if let Some(url) = forward_to {
             let forwarder = Forwarder::new(store.clone(), &url, Arc::clone(&metrics))?;
             let mut rx = stop_rx.clone();
@@ -164,6 +164,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         }
         aaa_receiver::serve(listener, receiver, limits, tls, shutdown).await?;
         let _ = stop_tx.send(true);
+        if let Some(printer) = printer {
+            // Events of the last requests may still be queued; print them before exiting.
+            let _ = printer.await;
+        }
         tracing::info!("stopped: in-flight requests finished, store flushed");
         Ok::<_, Failure>(ExitCode::SUCCESS)
     })
@@ -200,18 +204,39 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<NewEvent>) {
-    use std::io::Write;
-    while let Some(e) = rx.recv().await {
-        let line = crate::events::json_line(
-            &e.kind,
-            e.for_user_id.as_deref(),
-            &e.key,
-            e.received_at,
-            &e.raw,
-        );
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+/// Prints new events until `stop` is set, then prints what is still queued and returns. Every
+/// request has been answered by then, so every event it stored is already in the queue.
+async fn print_events(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<NewEvent>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            e = rx.recv() => match e {
+                Some(e) => print_event(&e),
+                None => return,
+            },
+            _ = stop.wait_for(|s| *s) => {
+                while let Ok(e) = rx.try_recv() {
+                    print_event(&e);
+                }
+                return;
+            }
+        }
     }
+}
+
+fn print_event(e: &NewEvent) {
+    use std::io::Write;
+    let line = crate::events::json_line(
+        &e.kind,
+        e.for_user_id.as_deref(),
+        &e.key,
+        e.received_at,
+        &e.raw,
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
