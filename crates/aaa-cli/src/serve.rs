@@ -134,7 +134,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
                     .run(async move {
                         let _ = rx.wait_for(|s| *s).await;
                     })
-                    .await
+                    .await;
             });
         }
         {
@@ -144,7 +144,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
                 loop {
                     match store.prune().await {
                         Ok(n) if n > 0 => {
-                            tracing::info!(events = n, "pruned events past the retention window")
+                            tracing::info!(events = n, "pruned events past the retention window");
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "prune failed"),
