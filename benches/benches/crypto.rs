@@ -5,6 +5,7 @@
 //! measured on are in `docs/benchmarks.md`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use aaa_crypto::oauth1::{Credentials, Request, Signer};
 use aaa_crypto::{
@@ -138,7 +139,12 @@ fn oauth1(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    // Shorter than criterion's defaults (3 s and 5 s) to keep a whole run bounded; command-line
+    // options still override them.
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
     signatures(&mut c);
     crc(&mut c);
     oauth1(&mut c);

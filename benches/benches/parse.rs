@@ -18,6 +18,7 @@
 //! measured on are in `docs/benchmarks.md`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use aaa_benches::{BodySet, corpus};
 use aaa_model::event::ActivityEnvelope;
@@ -190,7 +191,12 @@ fn bench_set(
 
 fn main() {
     let sets = corpus().expect("reading the fixture corpus under fixtures/");
-    let mut c = Criterion::default().configure_from_args();
+    // Shorter than criterion's defaults (3 s and 5 s) to keep a whole run bounded; command-line
+    // options still override them.
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
     for set in &sets {
         let mut g = c.benchmark_group(format!("scan/{}", set.name));
         bench_set(&mut g, set, &SCAN, false);
