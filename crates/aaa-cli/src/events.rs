@@ -161,11 +161,17 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
                 limit: Some(last),
                 ..EventFilter::default()
             };
-            let mut cursor = 0;
+            // Start after the newest event of any kind: with nothing to print first (`--last 0`,
+            // or no match yet), a cursor of 0 would print the whole history on the next poll.
+            let newest = EventFilter {
+                limit: Some(1),
+                ..EventFilter::default()
+            };
+            let mut cursor = reader.events(&newest)?.last().map_or(0, |e| e.id);
             loop {
                 let events = reader.events(&filter)?;
                 if let Some(e) = events.last() {
-                    cursor = e.id;
+                    cursor = cursor.max(e.id);
                 }
                 print(&mut stdout.lock(), &common, &events)?;
                 filter.limit = None;
