@@ -241,24 +241,14 @@ fn events_tail_prints_the_last_events_then_new_ones() {
         let body = tweet("111", 1_880_000_000_000_000_200 + i, &format!("old {i}"));
         assert_eq!(post(serve.addr, PATH, &body).status, 200);
     }
-    let mut tail = Command::new(env!("CARGO_BIN_EXE_aaa"))
-        .args(["events", "tail", "--json", "--last", "2", "--user", "111"])
-        .args(["--data-dir", &dir.arg("data")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let pipe = tail.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut tail, rx) = spawn_tail(&[
+        "--last",
+        "2",
+        "--user",
+        "111",
+        "--data-dir",
+        &dir.arg("data"),
+    ]);
     let next = || {
         let line = rx
             .recv_timeout(Duration::from_secs(10))
@@ -279,7 +269,46 @@ fn events_tail_prints_the_last_events_then_new_ones() {
     assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
     let _ = tail.kill();
     let _ = tail.wait();
+    // --last 0: nothing of the past, then only what is new.
+    let (mut tail, rx) = spawn_tail(&["--last", "0", "--data-dir", &dir.arg("data")]);
+    std::thread::sleep(Duration::from_millis(600));
+    let body = tweet("111", 1_880_000_000_000_000_230, "after last 0");
+    assert_eq!(post(serve.addr, PATH, &body).status, 200);
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a line from tail");
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        v["event"]["text"], "after last 0",
+        "printed an old event first"
+    );
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
+    let _ = tail.kill();
+    let _ = tail.wait();
     assert_eq!(serve.stop().code(), Some(0));
+}
+
+/// Starts `aaa events tail --json ARGS`; its stdout lines arrive on the channel.
+fn spawn_tail(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut tail = Command::new(env!("CARGO_BIN_EXE_aaa"))
+        .args(["events", "tail", "--json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let pipe = tail.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (tail, rx)
 }
 
 #[test]
