@@ -104,6 +104,24 @@ fn open(common: &Common) -> Result<Reader, Failure> {
     Ok(Reader::open(&path)?)
 }
 
+/// `s` with control characters (C0, DEL and C1, which terminals may act on) written as `\u{..}`
+/// escapes. Kinds, user ids and keys come from delivered bodies and may hold any of them.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn print(out: &mut impl Write, common: &Common, events: &[StoredEvent]) -> std::io::Result<()> {
     for e in events {
         if common.json {
@@ -123,9 +141,9 @@ fn print(out: &mut impl Write, common: &Common, events: &[StoredEvent]) -> std::
                 out,
                 "{}  {:<32}  {:<20}  {}",
                 Timestamp::from_millis(e.received_at).to_rfc3339(),
-                e.kind,
-                e.for_user_id.as_deref().unwrap_or("-"),
-                e.key
+                printable(&e.kind),
+                printable(e.for_user_id.as_deref().unwrap_or("-")),
+                printable(&e.key)
             )?;
         }
     }
