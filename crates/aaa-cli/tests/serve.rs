@@ -229,6 +229,28 @@ fn events_list_prints_the_store_with_filters() {
 }
 
 #[test]
+fn the_events_table_prints_no_terminal_control_characters() {
+    let dir = TempDir::new("table");
+    let mut serve = spawn_serve(
+        &as_strs(&serve_args(&dir)),
+        &[("AAA_CONSUMER_SECRET", SECRET)],
+        1,
+        false,
+    );
+    // Raw C1 CSI (U+009B) and DEL are valid inside JSON strings; JSON escapes decode to ESC.
+    let body = "{\"for_user_id\":\"7\u{9b}31m\u{7f}\",\"tweet_create_events\":[{\"id_str\":\"5\u{9b}2J\"}],\"x\u{9b}1m\\u001b[2J_events\":[{\"id\":\"6\"}]}";
+    assert_eq!(post(serve.addr, PATH, body.as_bytes()).status, 200);
+    assert_eq!(serve.stop().code(), Some(0));
+    let (code, out, err) = aaa(&["events", "list", "--data-dir", &dir.arg("data")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 2, "{out:?}");
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "control characters in the table: {out:?}"
+    );
+}
+
+#[test]
 fn events_tail_prints_the_last_events_then_new_ones() {
     let dir = TempDir::new("tail");
     let mut serve = spawn_serve(
