@@ -2,6 +2,7 @@
 //!
 //! Standard library only, so that it builds before anything else does.
 
+mod bench_receiver;
 mod fuzz;
 mod run;
 
@@ -20,6 +21,9 @@ tasks:
   ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
                                 of SECS seconds per target (default 10; 0 skips it)
   bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
+  bench receiver [--seconds N]  aaa serve under signed load (64 connections, N seconds, default
+                                10) beside a bare hyper server, same run; prints req/s, p50/p99
+                                and CRC latency under load
   help                          this text";
 
 fn main() -> ExitCode {
@@ -67,6 +71,14 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
         }
         "bench" => match rest {
             [] => bench(None),
+            [first, more @ ..] if first == "receiver" => {
+                let (positional, secs) = split_flag(more, "--seconds")?;
+                if let Some(extra) = positional.first() {
+                    return Err(Error::Usage(format!("unexpected argument `{extra}`")));
+                }
+                let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
+                bench_receiver::run(secs.clamp(1, 600))
+            }
             [name] if !name.starts_with('-') => bench(Some(name)),
             [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),
         },

@@ -27,6 +27,12 @@ pub const MAX_BATCH: usize = 256;
 /// How many deliveries may wait for the writer before new ones are refused (503).
 const QUEUE_DEPTH: usize = 4096;
 
+/// The schema version kept in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+// Events keep the byte range of their raw JSON inside the delivery's body rather than a copy,
+// and only the indexes the writer needs (the unique key, and time for pruning): every index is
+// paid for on every insert, inside the commit every request waits for.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS deliveries (
     id          INTEGER PRIMARY KEY,
@@ -36,7 +42,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     body        BLOB    NOT NULL,
     status      TEXT    NOT NULL CHECK (status IN ('ok', 'quarantined')),
     error       TEXT,
-    digest      TEXT    NOT NULL,
+    digest      TEXT,
     new_events  INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS deliveries_quarantined_once
@@ -49,11 +55,10 @@ CREATE TABLE IF NOT EXISTS events (
     for_user_id TEXT,
     delivery_id INTEGER NOT NULL,
     received_at INTEGER NOT NULL,
-    raw         BLOB    NOT NULL
+    raw_start   INTEGER NOT NULL,
+    raw_end     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
-CREATE INDEX IF NOT EXISTS events_kind ON events (kind, received_at);
-CREATE INDEX IF NOT EXISTS events_user ON events (for_user_id, received_at);
 CREATE TABLE IF NOT EXISTS cursors (
     name   TEXT    PRIMARY KEY,
     cursor INTEGER NOT NULL
@@ -306,7 +311,17 @@ fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
         return Err(StoreError(format!("cannot enable WAL mode (got {mode})")));
     }
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
-    conn.execute_batch(SCHEMA)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    match version {
+        0 => conn.execute_batch(&format!("{SCHEMA} PRAGMA user_version={SCHEMA_VERSION};"))?,
+        SCHEMA_VERSION => {}
+        other => {
+            return Err(StoreError(format!(
+                "{} has schema version {other}; this version of aaa reads version {SCHEMA_VERSION}",
+                config.db_path().display()
+            )));
+        }
+    }
     if let Some(max) = config.max_bytes {
         let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         let pages = i64::try_from(max).unwrap_or(i64::MAX) / page.max(1);
@@ -432,9 +447,10 @@ fn digest(body: &[u8]) -> String {
 
 fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, StoreError> {
     let sp = tx.savepoint()?;
-    let (status, error) = match &d.content {
-        Content::Events(_) => ("ok", None),
-        Content::Quarantined(why) => ("quarantined", Some(why.as_str())),
+    // Only quarantined bodies are deduplicated by digest (events are, by key).
+    let (status, error, digest) = match &d.content {
+        Content::Events(_) => ("ok", None, None),
+        Content::Quarantined(why) => ("quarantined", Some(why.as_str()), Some(digest(&d.body))),
     };
     let inserted = sp
         .prepare_cached(
@@ -449,7 +465,7 @@ fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, 
             &d.body[..],
             status,
             error,
-            digest(&d.body)
+            digest
         ])?;
     if inserted == 0 {
         // The same quarantined body again.
@@ -466,18 +482,21 @@ fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, 
     };
     {
         let mut insert = sp.prepare_cached(
-            "INSERT OR IGNORE INTO events (key, kind, for_user_id, delivery_id, received_at, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO events
+                 (key, kind, for_user_id, delivery_id, received_at, raw_start, raw_end)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (i, e) in events.iter().enumerate() {
-            let raw = d.body.get(e.range.clone()).unwrap_or_default();
+            let start = i64::try_from(e.range.start).unwrap_or(i64::MAX);
+            let end = i64::try_from(e.range.end).unwrap_or(i64::MAX);
             if insert.execute(params![
                 e.key,
                 e.kind,
                 e.for_user_id,
                 delivery_id,
                 d.received_at,
-                raw
+                start,
+                end
             ])? == 1
             {
                 out.new_events.push(i);
@@ -601,10 +620,12 @@ impl Reader {
             .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let newest_first = filter.after_id.is_none() && filter.limit.is_some();
         let sql = format!(
-            "SELECT id, key, kind, for_user_id, delivery_id, received_at, raw FROM events
-             WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR for_user_id = ?2)
-               AND (?3 IS NULL OR received_at >= ?3) AND (?4 IS NULL OR id > ?4)
-             ORDER BY id {} LIMIT ?5",
+            "SELECT e.id, e.key, e.kind, e.for_user_id, e.delivery_id, e.received_at,
+                    substr(d.body, e.raw_start + 1, e.raw_end - e.raw_start)
+             FROM events e JOIN deliveries d ON d.id = e.delivery_id
+             WHERE (?1 IS NULL OR e.kind = ?1) AND (?2 IS NULL OR e.for_user_id = ?2)
+               AND (?3 IS NULL OR e.received_at >= ?3) AND (?4 IS NULL OR e.id > ?4)
+             ORDER BY e.id {} LIMIT ?5",
             if newest_first { "DESC" } else { "ASC" }
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -1,0 +1,157 @@
+//! `cargo xtask bench receiver`: `aaa serve` under signed load on loopback, side by side with a
+//! bare hyper server that only reads the body, in the same run.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::run::{Error, cargo, project_root};
+
+const SECRET: &str = "bench-consumer-secret";
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// Starts `cmd`, waits for a stderr line containing `marker`, and returns the child and the
+/// text after the marker up to the next whitespace or `/`.
+fn start(mut cmd: Command, marker: &str) -> Result<(Child, String), Error> {
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::failed(format!("cannot start {cmd:?}: {e}")))?;
+    let stderr = child.stderr.take().ok_or_else(|| Error::failed("no stderr"))?;
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        let line = line.map_err(|e| Error::failed(format!("reading {cmd:?}: {e}")))?;
+        if let Some(rest) = line.split(marker).nth(1) {
+            let addr = rest
+                .trim_start_matches("http://")
+                .split(['/', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            // Keep draining stderr so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return Ok((child, addr));
+        }
+    }
+    let _ = child.kill();
+    Err(Error::failed(format!("{cmd:?} exited before listening")))
+}
+
+fn loadgen(bin: &Path, addr: &str, body: &Path, seconds: u64, crc: bool) -> Result<String, Error> {
+    let mut cmd = Command::new(bin);
+    cmd.args(["--url", &format!("http://{addr}/webhooks/twitter"), "--secret", SECRET])
+        .arg("--body")
+        .arg(body)
+        .args(["--connections", "64", "--seconds", &seconds.to_string()]);
+    if crc {
+        cmd.arg("--crc");
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Error::failed(format!("cannot run loadgen: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::failed(format!(
+            "loadgen failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The number after `"name":` in a flat JSON line (the first occurrence).
+fn field(json: &str, name: &str) -> f64 {
+    json.split(&format!("\"{name}\":"))
+        .nth(1)
+        .and_then(|r| r.split([',', '}']).next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn metrics(addr: &str) -> String {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = write!(s, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs the receiver benchmark for `seconds` per server.
+pub(crate) fn run(seconds: u64) -> Result<(), Error> {
+    let root = project_root();
+    cargo(&root, &["build", "--release", "-p", "aaa-cli", "--bin", "aaa"])?;
+    cargo(
+        &root,
+        &["build", "--release", "-p", "aaa-receiver", "--example", "bare_hyper", "--example", "loadgen"],
+    )?;
+    let bin = target_dir(&root).join("release");
+    let body = root.join("fixtures/bench/tweet_create_small.json");
+    let loadgen_bin = bin.join("examples/loadgen");
+
+    let mut cmd = Command::new(bin.join("examples/bare_hyper"));
+    cmd.arg("127.0.0.1:0");
+    let (mut bare, addr) = start(cmd, "listening on ")?;
+    let bare_result = loadgen(&loadgen_bin, &addr, &body, seconds, false);
+    let _ = bare.kill();
+    let _ = bare.wait();
+    let bare_result = bare_result?;
+
+    let data = std::env::temp_dir().join(format!("aaa-bench-receiver-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut cmd = Command::new(bin.join("aaa"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--consumer-secret", SECRET, "--data-dir"])
+        .arg(&data)
+        .env("AAA_LOG", "warn");
+    let (mut serve, addr) = start(cmd, "listening on ")?;
+    let serve_result = loadgen(&loadgen_bin, &addr, &body, seconds, true);
+    let m = metrics(&addr);
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    let serve_result = serve_result?;
+
+    let bare_rps = field(&bare_result, "rps");
+    let serve_rps = field(&serve_result, "rps");
+    let crc = serve_result.split("\"crc\":").nth(1).unwrap_or_default();
+    println!("\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback", body.display(), field(&bare_result, "body_bytes"));
+    println!("{:<28} {:>10} {:>10} {:>10} {:>8}", "server", "req/s", "p50 ms", "p99 ms", "errors");
+    for (name, r) in [("bare hyper (read body, 200)", &bare_result), ("aaa serve", &serve_result)] {
+        println!(
+            "{name:<28} {:>10.0} {:>10.2} {:>10.2} {:>8}",
+            field(r, "rps"),
+            field(r, "p50_us") / 1000.0,
+            field(r, "p99_us") / 1000.0,
+            field(r, "errors")
+        );
+    }
+    println!("aaa serve / bare hyper: {:.0} %", 100.0 * serve_rps / bare_rps);
+    println!(
+        "CRC while loaded: {} probes, p50 {:.2} ms, p99 {:.2} ms",
+        field(crc, "count"),
+        field(crc, "p50_us") / 1000.0,
+        field(crc, "p99_us") / 1000.0
+    );
+    let commits = metric(&m, "aaa_commit_seconds_count");
+    println!(
+        "store: {commits} commits, {:.1} deliveries per commit, {:.2} ms per commit",
+        metric(&m, "aaa_commit_batch_size_sum") / commits,
+        1000.0 * metric(&m, "aaa_commit_seconds_sum") / commits
+    );
+    println!("raw: bare {bare_result}\nraw: aaa  {serve_result}");
+    Ok(())
+}
