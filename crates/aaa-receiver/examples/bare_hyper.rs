@@ -27,8 +27,7 @@ async fn main() -> std::io::Result<()> {
                     .into_body()
                     .collect()
                     .await
-                    .map(|b| b.to_bytes().len())
-                    .unwrap_or(0);
+                    .map_or(0, |b| b.to_bytes().len());
                 Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(format!(
                     "{{\"read\":{body}}}"
                 )))))

@@ -48,11 +48,11 @@ fn opts() -> Result<Opts, String> {
                 o.body = std::fs::read(&p).map_err(|e| format!("{p}: {e}"))?;
             }
             "--connections" => {
-                o.connections = val()?.parse().map_err(|e| format!("--connections: {e}"))?
+                o.connections = val()?.parse().map_err(|e| format!("--connections: {e}"))?;
             }
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--max-requests" => {
-                o.max_requests = val()?.parse().map_err(|e| format!("--max-requests: {e}"))?
+                o.max_requests = val()?.parse().map_err(|e| format!("--max-requests: {e}"))?;
             }
             "--crc" => o.crc = true,
             _ => return Err(format!("unknown argument {a}")),
@@ -164,10 +164,8 @@ async fn main() {
                     }
                     Err(_) => {
                         errors += 1;
-                        match connect(&o.url).await {
-                            Ok(s) => send = s,
-                            Err(_) => break,
-                        }
+                        let Ok(s) = connect(&o.url).await else { break };
+                        send = s;
                     }
                 }
             }
