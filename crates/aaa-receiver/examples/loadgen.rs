@@ -152,21 +152,18 @@ async fn main() {
                     .body(Full::new(Bytes::from(body.clone())))
                     .expect("request");
                 let t = Instant::now();
-                match send.send_request(req).await {
-                    Ok(resp) => {
-                        let ok = resp.status() == 200;
-                        let _ = resp.into_body().collect().await;
-                        #[allow(clippy::cast_possible_truncation)]
-                        lat.push(t.elapsed().as_micros() as u32);
-                        if !ok {
-                            errors += 1;
-                        }
-                    }
-                    Err(_) => {
+                if let Ok(resp) = send.send_request(req).await {
+                    let ok = resp.status() == 200;
+                    let _ = resp.into_body().collect().await;
+                    #[allow(clippy::cast_possible_truncation)]
+                    lat.push(t.elapsed().as_micros() as u32);
+                    if !ok {
                         errors += 1;
-                        let Ok(s) = connect(&o.url).await else { break };
-                        send = s;
                     }
+                } else {
+                    errors += 1;
+                    let Ok(s) = connect(&o.url).await else { break };
+                    send = s;
                 }
             }
             (lat, errors)
