@@ -23,7 +23,10 @@ fn start(mut cmd: Command, marker: &str) -> Result<(Child, String), Error> {
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| Error::failed(format!("cannot start {cmd:?}: {e}")))?;
-    let stderr = child.stderr.take().ok_or_else(|| Error::failed("no stderr"))?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| Error::failed("no stderr"))?;
     let mut lines = BufReader::new(stderr).lines();
     for line in lines.by_ref() {
         let line = line.map_err(|e| Error::failed(format!("reading {cmd:?}: {e}")))?;
@@ -45,10 +48,15 @@ fn start(mut cmd: Command, marker: &str) -> Result<(Child, String), Error> {
 
 fn loadgen(bin: &Path, addr: &str, body: &Path, seconds: u64, crc: bool) -> Result<String, Error> {
     let mut cmd = Command::new(bin);
-    cmd.args(["--url", &format!("http://{addr}/webhooks/twitter"), "--secret", SECRET])
-        .arg("--body")
-        .arg(body)
-        .args(["--connections", "64", "--seconds", &seconds.to_string()]);
+    cmd.args([
+        "--url",
+        &format!("http://{addr}/webhooks/twitter"),
+        "--secret",
+        SECRET,
+    ])
+    .arg("--body")
+    .arg(body)
+    .args(["--connections", "64", "--seconds", &seconds.to_string()]);
     if crc {
         cmd.arg("--crc");
     }
@@ -94,10 +102,22 @@ fn metric(text: &str, name: &str) -> f64 {
 /// Runs the receiver benchmark for `seconds` per server.
 pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     let root = project_root();
-    cargo(&root, &["build", "--release", "-p", "aaa-cli", "--bin", "aaa"])?;
     cargo(
         &root,
-        &["build", "--release", "-p", "aaa-receiver", "--example", "bare_hyper", "--example", "loadgen"],
+        &["build", "--release", "-p", "aaa-cli", "--bin", "aaa"],
+    )?;
+    cargo(
+        &root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "aaa-receiver",
+            "--example",
+            "bare_hyper",
+            "--example",
+            "loadgen",
+        ],
     )?;
     let bin = target_dir(&root).join("release");
     let body = root.join("fixtures/bench/tweet_create_small.json");
@@ -114,9 +134,16 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     let data = std::env::temp_dir().join(format!("aaa-bench-receiver-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut cmd = Command::new(bin.join("aaa"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--consumer-secret", SECRET, "--data-dir"])
-        .arg(&data)
-        .env("AAA_LOG", "warn");
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--consumer-secret",
+        SECRET,
+        "--data-dir",
+    ])
+    .arg(&data)
+    .env("AAA_LOG", "warn");
     let (mut serve, addr) = start(cmd, "listening on ")?;
     let serve_result = loadgen(&loadgen_bin, &addr, &body, seconds, true);
     let m = metrics(&addr);
@@ -128,9 +155,19 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     let bare_rps = field(&bare_result, "rps");
     let serve_rps = field(&serve_result, "rps");
     let crc = serve_result.split("\"crc\":").nth(1).unwrap_or_default();
-    println!("\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback", body.display(), field(&bare_result, "body_bytes"));
-    println!("{:<28} {:>10} {:>10} {:>10} {:>8}", "server", "req/s", "p50 ms", "p99 ms", "errors");
-    for (name, r) in [("bare hyper (read body, 200)", &bare_result), ("aaa serve", &serve_result)] {
+    println!(
+        "\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback",
+        body.display(),
+        field(&bare_result, "body_bytes")
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>8}",
+        "server", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, r) in [
+        ("bare hyper (read body, 200)", &bare_result),
+        ("aaa serve", &serve_result),
+    ] {
         println!(
             "{name:<28} {:>10.0} {:>10.2} {:>10.2} {:>8}",
             field(r, "rps"),
@@ -139,7 +176,10 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
             field(r, "errors")
         );
     }
-    println!("aaa serve / bare hyper: {:.0} %", 100.0 * serve_rps / bare_rps);
+    println!(
+        "aaa serve / bare hyper: {:.0} %",
+        100.0 * serve_rps / bare_rps
+    );
     println!(
         "CRC while loaded: {} probes, p50 {:.2} ms, p99 {:.2} ms",
         field(crc, "count"),
