@@ -78,6 +78,21 @@ impl Forwarder {
     /// Runs until `shutdown` resolves.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        // Register the cursor before anything else, so that pruning keeps every delivery that
+        // has not been forwarded yet (it keeps deliveries above the lowest cursor).
+        loop {
+            let registered = match self.store.reader().and_then(|r| r.cursor(CURSOR)) {
+                Ok(cursor) => self.store.set_cursor(CURSOR, cursor).await,
+                Err(e) => Err(e),
+            };
+            match registered {
+                Ok(()) => break,
+                Err(e) => tracing::warn!(error = %e, "forwarder cannot register its cursor"),
+            }
+            if wait(&mut shutdown, Duration::from_secs(1)).await {
+                return;
+            }
+        }
         let mut reader = None;
         loop {
             let notified = self.store.committed().notified();

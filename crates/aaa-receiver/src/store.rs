@@ -218,6 +218,12 @@ impl Store {
             committed: Arc::clone(&committed),
             metrics,
         };
+        let db = config.db_path();
+        let alive = Arc::downgrade(&committed);
+        std::thread::Builder::new()
+            .name("aaa-store-checkpoint".into())
+            .spawn(move || checkpointer(&db, &alive))
+            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
         std::thread::Builder::new()
             .name("aaa-store-writer".into())
             .spawn(move || writer.run(&rx))
@@ -310,7 +316,11 @@ fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError(format!("cannot enable WAL mode (got {mode})")));
     }
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+    // Checkpoints run on their own thread (see `checkpointer`), not inside the commits that
+    // requests wait for.
+    conn.execute_batch(
+        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;",
+    )?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     match version {
         0 => conn.execute_batch(&format!("{SCHEMA} PRAGMA user_version={SCHEMA_VERSION};"))?,
@@ -332,6 +342,28 @@ fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
         )?;
     }
     Ok(conn)
+}
+
+/// Copies the WAL back into the database once a second (a passive checkpoint never blocks the
+/// writer), so the WAL stays small without the writer paying for it. Stops with the writer
+/// (when `alive` can no longer be upgraded).
+fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
+    let mut conn = None;
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if alive.upgrade().is_none() {
+            return;
+        }
+        if conn.is_none() {
+            conn = Connection::open(db).ok();
+        }
+        if let Some(c) = &conn {
+            if let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::debug!(error = %e, "checkpoint failed");
+                conn = None;
+            }
+        }
+    }
 }
 
 struct Writer {
