@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use aaa_model::{Event, UnknownEvent};
+use aaa_model::{Event, EventKind, UnknownEvent};
 
+use crate::de;
 use crate::event::{EventRef, Kind};
 use crate::scan::Envelope;
 
@@ -15,7 +16,7 @@ use crate::scan::Envelope;
 pub struct DecodeError {
     kind: String,
     offset: usize,
-    source: serde_json::Error,
+    message: String,
 }
 
 impl DecodeError {
@@ -32,14 +33,10 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // serde_json's message ends with " at line L column C" relative to the event; the
-        // body offset replaces that.
-        let msg = self.source.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or_default();
         write!(
             f,
-            "cannot decode {} event: {msg} at byte {}",
-            self.kind, self.offset
+            "cannot decode {} event: {} at byte {}",
+            self.kind, self.message, self.offset
         )
     }
 }
@@ -56,24 +53,55 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
+/// Decodes an event of a known kind from its validated raw JSON with [`de::Deserializer`].
+fn decode_known(kind: EventKind, raw: &str) -> Result<Event<'_>, de::Error> {
+    let mut de = de::Deserializer::new(raw);
+    let event = aaa_model::decode_event_with(kind, &mut de).map_err(|e| e.or_at(de.position()))?;
+    de.end()?;
+    Ok(event)
+}
+
 impl<'a> EventRef<'a> {
     /// Decodes the event into its typed model, borrowing strings from the body unless they
     /// contain escapes. Events of unknown kinds decode to [`Event::Unknown`] with their raw JSON.
+    ///
+    /// The result is the same as `aaa_model::decode_event` (or `decode_activity`) gives for
+    /// [`EventRef::raw`]; events of the Account Activity kinds are read by a deserializer that
+    /// relies on the scan having validated the body, X Activity API events by serde_json.
     ///
     /// # Errors
     ///
     /// A [`DecodeError`] when the event's content does not fit the model of its kind.
     pub fn decode(&self) -> Result<Event<'a>, DecodeError> {
         let raw = self.raw();
-        let result = match self.kind() {
-            Kind::Known(kind) => aaa_model::decode_event(kind, raw),
-            Kind::Activity(_) => aaa_model::decode_activity(raw),
+        let start = self.range().start;
+        let (offset, message) = match self.kind() {
+            Kind::Known(kind) => match decode_known(kind, raw) {
+                Ok(event) => return Ok(event),
+                Err(e) => (
+                    start + e.offset().unwrap_or(0).min(raw.len()),
+                    e.message().to_owned(),
+                ),
+            },
+            Kind::Activity(_) => match aaa_model::decode_activity(raw) {
+                Ok(event) => return Ok(event),
+                // serde_json's message ends with " at line L column C" relative to the event;
+                // the body offset replaces that.
+                Err(e) => (
+                    start + offset_of(raw, e.line(), e.column()),
+                    e.to_string()
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+            },
             Kind::Unknown(key) => return Ok(Event::Unknown(UnknownEvent::new(key, raw))),
         };
-        result.map_err(|source| DecodeError {
+        Err(DecodeError {
             kind: self.kind().to_string(),
-            offset: self.range().start + offset_of(raw, source.line(), source.column()),
-            source,
+            offset,
+            message,
         })
     }
 }

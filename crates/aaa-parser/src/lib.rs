@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod cursor;
+mod de;
 mod decode;
 mod error;
 mod event;

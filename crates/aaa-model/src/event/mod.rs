@@ -247,31 +247,57 @@ fn user_action_variant(kind: EventKind, event: Box<UserActionEvent<'_>>) -> Even
 /// When `raw` is not valid JSON or does not have the kind's shape (a required field missing or
 /// of the wrong type, an id that is not numeric, ...).
 pub fn decode_event(kind: EventKind, raw: &str) -> Result<Event<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let event = decode_event_with(kind, &mut de)?;
+    de.end()?;
+    Ok(event)
+}
+
+/// Decodes one event of a known kind from any serde deserializer positioned at the event's
+/// object: the same dispatch as [`decode_event`] (the same type per kind, the same variant), for
+/// a parser that brings its own [`Deserializer`](serde::Deserializer). Strings borrow from the
+/// deserializer's input where it can lend them.
+///
+/// The caller checks that nothing but whitespace follows the event, as [`decode_event`] does.
+///
+/// # Errors
+///
+/// The deserializer's error when the event does not have the kind's shape.
+pub fn decode_event_with<'de, D: serde::Deserializer<'de>>(
+    kind: EventKind,
+    deserializer: D,
+) -> Result<Event<'de>, D::Error> {
     Ok(match kind {
-        EventKind::TweetCreate => Event::TweetCreate(Box::new(serde_json::from_str(raw)?)),
-        EventKind::Favorite => Event::Favorite(Box::new(serde_json::from_str(raw)?)),
+        EventKind::TweetCreate => Event::TweetCreate(Box::new(Tweet::deserialize(deserializer)?)),
+        EventKind::Favorite => Event::Favorite(Box::new(FavoriteEvent::deserialize(deserializer)?)),
         EventKind::Follow
         | EventKind::Unfollow
         | EventKind::Block
         | EventKind::Unblock
         | EventKind::Mute
-        | EventKind::Unmute => user_action_variant(kind, Box::new(serde_json::from_str(raw)?)),
-        EventKind::TweetDelete => Event::TweetDelete(serde_json::from_str(raw)?),
-        EventKind::DirectMessage => Event::DirectMessage(Box::new(serde_json::from_str(raw)?)),
+        | EventKind::Unmute => {
+            user_action_variant(kind, Box::new(UserActionEvent::deserialize(deserializer)?))
+        }
+        EventKind::TweetDelete => Event::TweetDelete(TweetDeleteEvent::deserialize(deserializer)?),
+        EventKind::DirectMessage => {
+            Event::DirectMessage(Box::new(DirectMessageEvent::deserialize(deserializer)?))
+        }
         EventKind::DirectMessageIndicateTyping => {
-            Event::DirectMessageIndicateTyping(serde_json::from_str(raw)?)
+            Event::DirectMessageIndicateTyping(TypingEvent::deserialize(deserializer)?)
         }
         EventKind::DirectMessageMarkRead => {
-            Event::DirectMessageMarkRead(serde_json::from_str(raw)?)
+            Event::DirectMessageMarkRead(MarkReadEvent::deserialize(deserializer)?)
         }
         EventKind::UserRevoke => {
             #[derive(Deserialize)]
             struct Wrapper {
                 revoke: RevokeEvent,
             }
-            Event::UserRevoke(serde_json::from_str::<Wrapper>(raw)?.revoke)
+            Event::UserRevoke(Wrapper::deserialize(deserializer)?.revoke)
         }
-        EventKind::ReplayJobStatus => Event::ReplayJobStatus(serde_json::from_str(raw)?),
+        EventKind::ReplayJobStatus => {
+            Event::ReplayJobStatus(ReplayJobStatus::deserialize(deserializer)?)
+        }
     })
 }
 
