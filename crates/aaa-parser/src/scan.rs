@@ -84,6 +84,21 @@ pub fn scan(body: &[u8]) -> Result<Envelope<'_>, ScanError> {
     Ok(s.env)
 }
 
+/// The text of a key: its raw bytes, or, when it had escapes, the unescaped string.
+fn key_text(body: &[u8], key: Span, escaped: bool) -> std::borrow::Cow<'_, [u8]> {
+    let raw = body
+        .get(key.start as usize..key.end as usize)
+        .unwrap_or_default();
+    if !escaped {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    // The string was validated by the cursor, so only allocation can fail here.
+    let quoted = [b"\"".as_slice(), raw, b"\"".as_slice()].concat();
+    serde_json::from_slice::<String>(&quoted).map_or(std::borrow::Cow::Borrowed(raw), |s| {
+        std::borrow::Cow::Owned(s.into_bytes())
+    })
+}
+
 struct Scanner<'a> {
     c: Cursor<'a>,
     env: Envelope<'a>,
@@ -104,7 +119,7 @@ impl Scanner<'_> {
         }
         c.enter(1)?;
         c.pos += 1;
-        let mut keys: ArrayVec<Span, MAX_ENVELOPE_KEYS> = ArrayVec::new();
+        let mut keys: ArrayVec<(Span, bool), MAX_ENVELOPE_KEYS> = ArrayVec::new();
         let mut has_events = false;
         if c.ws_peek() == Some(b'}') {
             c.pos += 1;
@@ -115,19 +130,19 @@ impl Scanner<'_> {
                     return c.unexpected();
                 }
                 let key_at = c.pos;
-                let (key, _) = c.string()?;
-                let name = &c.b[key.start as usize..key.end as usize];
-                if keys
-                    .iter()
-                    .any(|k| &c.b[k.start as usize..k.end as usize] == name)
-                {
+                let (key, escaped) = c.string()?;
+                let body = c.b;
+                // Keys are compared as JSON defines them, after unescaping (X never escapes
+                // them, so the copy is only made for odd input).
+                let name = key_text(body, key, escaped);
+                if keys.iter().any(|&(k, e)| key_text(body, k, e) == name) {
                     return Err(ScanError::new(ScanErrorKind::DuplicateKey, key_at));
                 }
-                if keys.try_push(key).is_err() {
+                if keys.try_push((key, escaped)).is_err() {
                     return Err(ScanError::new(ScanErrorKind::TooManyKeys, key_at));
                 }
                 c.expect(b':')?;
-                has_events |= self.member(name, key)?;
+                has_events |= self.member(&name, key)?;
                 let c = &mut self.c;
                 match c.ws_peek() {
                     Some(b',') => c.pos += 1,

@@ -297,3 +297,13 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn escaped_envelope_keys_mean_what_json_says() {
+    let body = r#"{"for_user_i\u0064":"1","tweet\u005fcreate_events":[{"id_str":"5"}]}"#;
+    let env = scan(body.as_bytes()).unwrap();
+    assert_eq!(env.for_user_id(), Some("1"));
+    assert_eq!(keys(body), ["tweet_create/1/5"]);
+    let dup = br#"{"for_user_id":"1","for_user_i\u0064":"2","tweet_create_events":[]}"#;
+    assert_eq!(err(dup).0, ScanErrorKind::DuplicateKey);
+}
