@@ -40,7 +40,9 @@ fn records(body: &[u8]) -> Vec<EventRecord> {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| "fixtures/bench/tweet_create_small.json".into());
+    let path = args
+        .next()
+        .unwrap_or_else(|| "fixtures/bench/tweet_create_small.json".into());
     let seconds: u64 = match (args.next().as_deref(), args.next()) {
         (Some("--seconds"), Some(s)) => s.parse().unwrap_or(5),
         _ => 5,
@@ -51,9 +53,17 @@ fn main() {
     let verifier = Verifier::new(std::slice::from_ref(&secret));
     let sig = key.sign(&body);
     println!("body: {path} ({} bytes)\n", body.len());
-    let verify = per_op("verify signature (HMAC-SHA256, constant time)", 20_000, || {
-        assert!(verifier.verify(sig.as_bytes(), std::hint::black_box(&body)).is_ok());
-    });
+    let verify = per_op(
+        "verify signature (HMAC-SHA256, constant time)",
+        20_000,
+        || {
+            assert!(
+                verifier
+                    .verify(sig.as_bytes(), std::hint::black_box(&body))
+                    .is_ok()
+            );
+        },
+    );
     let scan = per_op("scan + dedupe keys + store records", 20_000, || {
         std::hint::black_box(records(std::hint::black_box(&body)));
     });
@@ -70,7 +80,10 @@ fn main() {
         })
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let metrics = Arc::new(Metrics::default());
         let store = Store::open(StoreConfig::new(&dir), Arc::clone(&metrics)).expect("store");
