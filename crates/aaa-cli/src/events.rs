@@ -93,15 +93,14 @@ pub(crate) fn json_line(
 }
 
 fn open(common: &Common) -> Result<Reader, Failure> {
-    let path = common.data_dir.join("aaa.sqlite3");
-    if !path.exists() {
+    if aaa_receiver::store::existing_shards(&common.data_dir)?.is_none() {
         return Err(Failure(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
-            path.display(),
+            common.data_dir.display(),
             common.data_dir.display()
         )));
     }
-    Ok(Reader::open(&path)?)
+    Ok(Reader::open_dir(&common.data_dir)?)
 }
 
 /// `s` with control characters (C0, DEL and C1, which terminals may act on) written as `\u{..}`
@@ -165,6 +164,7 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
                 since_ms: since
                     .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
                 after_id: None,
+                after: None,
                 limit,
             };
             let events = reader.events(&filter)?;
@@ -179,21 +179,18 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
                 limit: Some(last),
                 ..EventFilter::default()
             };
-            // Start after the newest event of any kind: with nothing to print first (`--last 0`,
-            // or no match yet), a cursor of 0 would print the whole history on the next poll.
-            let newest = EventFilter {
-                limit: Some(1),
-                ..EventFilter::default()
-            };
-            let mut cursor = reader.events(&newest)?.last().map_or(0, |e| e.id);
+            // Start after the newest event of any kind in every store file: with nothing to
+            // print first (`--last 0`, or no match yet), a cursor of 0 would print the whole
+            // history on the next poll.
+            let mut cursor = reader.end_cursor()?;
             loop {
                 let events = reader.events(&filter)?;
-                if let Some(e) = events.last() {
-                    cursor = cursor.max(e.id);
+                for e in &events {
+                    cursor.advance(e);
                 }
                 print(&mut stdout.lock(), &common, &events)?;
                 filter.limit = None;
-                filter.after_id = Some(cursor);
+                filter.after = Some(cursor.clone());
                 std::thread::sleep(Duration::from_millis(200));
             }
         }

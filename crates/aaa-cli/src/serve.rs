@@ -49,9 +49,13 @@ pub(crate) struct Args {
     /// How long events (and their dedupe keys) are kept, in hours (default 168).
     #[arg(long, value_name = "HOURS")]
     retention_hours: Option<u64>,
-    /// Upper bound on the store's size in bytes; writes beyond it answer 503.
+    /// Upper bound on each store file's size in bytes; writes beyond it answer 503.
     #[arg(long, value_name = "BYTES")]
     max_store_bytes: Option<u64>,
+    /// How many SQLite files (each with its own writer) the store is split into, by
+    /// for_user_id (default 4; 1 is the single file aaa.sqlite3). Fixed when the store is made.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    store_shards: Option<u16>,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -81,6 +85,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     }
     if args.max_store_bytes.is_some() {
         store_config.max_bytes = args.max_store_bytes;
+    }
+    if let Some(n) = args.store_shards {
+        store_config.shards = usize::from(n);
     }
     let mut limits = Limits::default();
     file.apply_limits(&mut limits);

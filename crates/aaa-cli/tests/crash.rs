@@ -19,6 +19,17 @@ const CLIENTS: usize = 8;
 const CYCLES: usize = 20;
 const MAX_BODIES: u64 = 20_000;
 const FIRST_ID: u64 = 1_890_000_000_000_000_000;
+/// The users deliveries are for (they land in all four files of the default layout).
+const USERS: [&str; 8] = [
+    "2244994945",
+    "783214",
+    "6253282",
+    "17874544",
+    "1001",
+    "1002",
+    "1003",
+    "1004",
+];
 
 /// A small deterministic generator (xorshift64*), so a failing run can be repeated.
 struct Rng(u64);
@@ -69,7 +80,10 @@ fn client(shared: &Shared, deadline: Instant) {
             std::thread::sleep(Duration::from_millis(5));
             continue;
         };
-        let body = tweet("2244994945", id, &format!("load {id}"));
+        // Several users, so that the deliveries spread over the store's files; a retried body
+        // is the same body, so it goes to the same file.
+        let user = USERS[usize::try_from(id % USERS.len() as u64).unwrap()];
+        let body = tweet(user, id, &format!("load {id}"));
         match post_result(addr, PATH, &body) {
             Ok(reply) if reply.status == 200 => {
                 let v = reply.json();
@@ -165,7 +179,7 @@ fn every_acknowledged_delivery_survives_sigkill_exactly_once() {
         assert_eq!(stored + duplicates, 1, "body {id}: {context}");
     }
     // The store holds each body's event exactly once, and one delivery for each.
-    let reader = Reader::open(&dir.join("data").join("aaa.sqlite3")).unwrap();
+    let reader = Reader::open_dir(&dir.join("data")).unwrap();
     let events = reader.events(&EventFilter::default()).unwrap();
     let mut by_id: BTreeMap<u64, usize> = BTreeMap::new();
     for e in &events {
@@ -190,6 +204,16 @@ fn every_acknowledged_delivery_survives_sigkill_exactly_once() {
         "a redelivered body was kept as a second delivery: {context}"
     );
     assert_eq!(reader.counts().unwrap(), (i64::try_from(sent).unwrap(), 0));
+    // Every file of the store holds part of the load.
+    assert_eq!(reader.shards(), 4);
+    let mut per_shard = vec![0usize; reader.shards()];
+    for e in &events {
+        per_shard[e.shard] += 1;
+    }
+    assert!(
+        per_shard.iter().all(|&n| n > 0),
+        "a store file got nothing: {per_shard:?}; {context}"
+    );
     assert!(elapsed < Duration::from_secs(45), "{context}");
     eprintln!("crash test: {context}");
 }

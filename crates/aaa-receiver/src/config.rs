@@ -105,6 +105,7 @@ pub fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
 /// data_dir = "./aaa-data"
 /// max_body_bytes = 1048576
 /// retention_hours = 168
+/// store_shards = 4
 ///
 /// [[app]]
 /// name = "main"
@@ -128,8 +129,10 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Event retention, hours.
     pub retention_hours: Option<u64>,
-    /// Store size bound, bytes.
+    /// Store size bound, bytes (per store file).
     pub max_store_bytes: Option<u64>,
+    /// How many files the store is split into.
+    pub store_shards: Option<usize>,
     /// Where to forward deliveries.
     pub forward_to: Option<String>,
     /// TLS certificate chain (PEM).
@@ -240,6 +243,9 @@ impl FileConfig {
         if self.max_store_bytes.is_some() {
             store.max_bytes = self.max_store_bytes;
         }
+        if let Some(n) = self.store_shards {
+            store.shards = n;
+        }
     }
 
     /// Applies the file's limits to `limits`.
@@ -269,6 +275,7 @@ mod tests {
             r#"
             listen = "127.0.0.1:9000"
             max_body_bytes = 2048
+            store_shards = 2
             [[app]]
             name = "a"
             path = "/a"
@@ -295,6 +302,9 @@ mod tests {
         let mut limits = Limits::default();
         cfg.apply_limits(&mut limits);
         assert_eq!(limits.max_body, 2048);
+        let mut store = StoreConfig::new("d");
+        cfg.apply_store(&mut store);
+        assert_eq!(store.shards, 2);
         assert!(!format!("{:?}", cfg.apps[0]).contains("s1"));
     }
 

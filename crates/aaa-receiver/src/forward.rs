@@ -16,13 +16,16 @@ use crate::config::ConfigError;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredDelivery};
 
-/// The cursor name the forwarder keeps in the store.
+/// The cursor name the forwarder keeps in each shard of the store (each file has its own
+/// `cursors` table, so each shard's cursor is that shard's delivery id).
 pub const CURSOR: &str = "forward";
 
 /// Delivers each stored delivery that carried a new event to `url`, byte for byte, with X's
 /// original `x-twitter-webhooks-signature` header (so the app's own verification passes), one at
-/// a time in storage order, retrying with exponential backoff until the app answers 2xx. Progress
-/// is a cursor in the store, so a restart resumes where it stopped and skips nothing.
+/// a time, retrying with exponential backoff until the app answers 2xx. Within a shard (so for
+/// one `for_user_id`) deliveries go in storage order; across shards, in the order they were
+/// stored, which follows receive time but is not one total order. Progress is a cursor in each
+/// shard, so a restart resumes where it stopped and skips nothing.
 #[derive(Debug, Clone)]
 pub struct Forwarder {
     store: Store,
@@ -78,15 +81,21 @@ impl Forwarder {
     /// Runs until `shutdown` resolves.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        // Register the cursor before anything else, so that pruning keeps every delivery that
-        // has not been forwarded yet (it keeps deliveries above the lowest cursor).
-        loop {
-            let registered = match self.store.reader().and_then(|r| r.cursor(CURSOR)) {
-                Ok(cursor) => self.store.set_cursor(CURSOR, cursor).await,
+        let shards = self.store.shards();
+        // Register the cursor of every shard before anything else, so that pruning keeps every
+        // delivery that has not been forwarded yet (it keeps deliveries above the lowest cursor
+        // of their shard).
+        let mut k = 0;
+        while k < shards {
+            let registered = match self.store.reader().and_then(|r| r.shard_cursor(k, CURSOR)) {
+                Ok(cursor) => self.store.set_cursor(k, CURSOR, cursor).await,
                 Err(e) => Err(e),
             };
             match registered {
-                Ok(()) => break,
+                Ok(()) => {
+                    k += 1;
+                    continue;
+                }
                 Err(e) => tracing::warn!(error = %e, "forwarder cannot register its cursor"),
             }
             if wait(&mut shutdown, Duration::from_secs(1)).await {
@@ -105,15 +114,12 @@ impl Forwarder {
                 let r = reader
                     .as_ref()
                     .ok_or_else(crate::store::StoreError::closed)?;
-                let cursor = r.cursor(CURSOR)?;
-                let batch = r.deliveries_after(cursor, 64)?;
-                let last = r.last_delivery_id()?;
-                Ok::<_, crate::store::StoreError>((cursor, batch, last))
+                next_batch(r, shards)
             })();
-            let (cursor, batch) = match next {
-                Ok((cursor, batch, last)) => {
-                    self.metrics.set_forward_lag(last - cursor);
-                    (cursor, batch)
+            let batch = match next {
+                Ok((batch, lag)) => {
+                    self.metrics.set_forward_lag(lag);
+                    batch
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "forwarder cannot read the store");
@@ -132,13 +138,12 @@ impl Forwarder {
                 }
                 continue;
             }
-            let _ = cursor;
             for d in batch {
                 if !self.deliver(&d, &mut shutdown).await {
                     return;
                 }
                 let mut backoff = Duration::from_millis(100);
-                while let Err(e) = self.store.set_cursor(CURSOR, d.id).await {
+                while let Err(e) = self.store.set_cursor(d.shard, CURSOR, d.id).await {
                     tracing::warn!(error = %e, "cannot record forwarding progress");
                     if wait(&mut shutdown, backoff).await {
                         return;
@@ -191,6 +196,40 @@ impl Forwarder {
             }
         }
     }
+}
+
+/// How many deliveries are read from each shard at a time.
+const READ_BATCH: usize = 64;
+
+/// The next deliveries to forward, and how many wait in all. Each shard's deliveries after its
+/// cursor are read in storage order and merged by write time (then shard, then id). Only the
+/// deliveries up to the last one read from a shard that had more are taken, so a delivery of
+/// another shard that was not read yet cannot be older than one taken.
+fn next_batch(
+    r: &crate::store::Reader,
+    shards: usize,
+) -> Result<(Vec<StoredDelivery>, i64), crate::store::StoreError> {
+    let mut lag = 0i64;
+    let mut bound: Option<(i64, usize, i64)> = None;
+    let mut per_shard = Vec::with_capacity(shards);
+    for k in 0..shards {
+        let cursor = r.shard_cursor(k, CURSOR)?;
+        let batch = r.shard_deliveries_after(k, cursor, READ_BATCH)?;
+        lag = lag.saturating_add(r.shard_last_delivery_id(k)? - cursor);
+        if batch.len() == READ_BATCH {
+            if let Some(last) = batch.last() {
+                let key = last.order_key();
+                bound = Some(bound.map_or(key, |b| b.min(key)));
+            }
+        }
+        per_shard.push(batch);
+    }
+    let mut all: Vec<StoredDelivery> = per_shard.into_iter().flatten().collect();
+    all.sort_by_key(StoredDelivery::order_key);
+    if let Some(bound) = bound {
+        all.retain(|d| d.order_key() <= bound);
+    }
+    Ok((all, lag))
 }
 
 /// Sleeps for `d`; true if `shutdown` resolved first.

@@ -1,5 +1,10 @@
-//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, one writer thread,
-//! group commit.
+//! The embedded store: SQLite files in WAL mode with `synchronous=FULL`, each with one writer
+//! thread and group commit.
+//!
+//! The store is split into [`StoreConfig::shards`] files. A delivery goes to the file chosen by a
+//! stable hash of its `for_user_id` (see [`Delivery::shard`]); dedupe keys are scoped by
+//! `for_user_id`, so a key can only ever be in one file, and a delivery is stored in one
+//! transaction of one file. Files commit independently, so their fsyncs overlap.
 //!
 //! Every request that wants to store a delivery sends it to the writer thread and waits. The
 //! writer takes everything that is queued (up to [`MAX_BATCH`]), writes it in one transaction and
@@ -28,7 +33,13 @@ pub const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
 
 /// The schema version kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// How many store files [`StoreConfig::new`] uses.
+pub const DEFAULT_SHARDS: usize = 4;
+
+/// The most store files allowed.
+pub const MAX_SHARDS: usize = 256;
 
 // Events keep the byte range of their raw JSON inside the delivery's body rather than a copy,
 // and only the indexes the writer needs (the unique key, and time for pruning): every index is
@@ -43,7 +54,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     status      TEXT    NOT NULL CHECK (status IN ('ok', 'quarantined')),
     error       TEXT,
     digest      TEXT,
-    new_events  INTEGER NOT NULL
+    new_events  INTEGER NOT NULL,
+    stored_us   INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS deliveries_quarantined_once
     ON deliveries (app, digest) WHERE status = 'quarantined';
@@ -63,18 +75,36 @@ CREATE TABLE IF NOT EXISTS cursors (
     name   TEXT    PRIMARY KEY,
     cursor INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+";
+
+// Version 1 files (one file, `aaa.sqlite3`) gain the write time and the layout record.
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE deliveries ADD COLUMN stored_us INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 ";
 
 /// Store settings.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
-    /// The directory holding `aaa.sqlite3` (created if missing).
+    /// The directory holding the store files (created if missing).
     pub data_dir: PathBuf,
+    /// How many files the store is split into (default [`DEFAULT_SHARDS`]). With 1, the store is
+    /// the single file `aaa.sqlite3`; with N > 1, the files `aaa-0.sqlite3` .. `aaa-{N-1}.sqlite3`.
+    /// Each file records N, and a data directory made with another N is refused.
+    pub shards: usize,
     /// How long events are kept, and so how long their dedupe keys are remembered. The default,
     /// seven days, covers X's five-day replay window.
     pub retention: Duration,
-    /// An upper bound on the database size in bytes; writes beyond it fail (and requests get 503)
-    /// instead of filling the disk. `None` for no bound.
+    /// An upper bound on each store file's size in bytes; writes beyond it fail (and requests get
+    /// 503) instead of filling the disk. `None` for no bound. The store as a whole may take up to
+    /// `shards` times this.
     pub max_bytes: Option<u64>,
 }
 
@@ -85,13 +115,44 @@ impl StoreConfig {
             data_dir: data_dir.into(),
             retention: Duration::from_secs(7 * 24 * 3600),
             max_bytes: None,
+            shards: DEFAULT_SHARDS,
         }
     }
 
-    /// The database file.
-    pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join("aaa.sqlite3")
+    /// The database file of shard `shard`.
+    pub fn db_path(&self, shard: usize) -> PathBuf {
+        self.data_dir.join(file_name(self.shards, shard))
     }
+}
+
+/// The file name of shard `shard` of a store split into `shards` files.
+pub fn file_name(shards: usize, shard: usize) -> String {
+    if shards == 1 {
+        "aaa.sqlite3".to_owned()
+    } else {
+        format!("aaa-{shard}.sqlite3")
+    }
+}
+
+/// FNV-1a, 64 bits: a hash that is the same in every process and every version.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The shard of a delivery for `for_user_id` (a missing one counts as empty, the way the dedupe
+/// key writes it) in a store of `shards` files.
+pub fn shard_for_user(for_user_id: Option<&str>, shards: usize) -> usize {
+    shard_of_bytes(for_user_id.unwrap_or("").as_bytes(), shards)
+}
+
+fn shard_of_bytes(bytes: &[u8], shards: usize) -> usize {
+    let n = u64::try_from(shards.max(1)).unwrap_or(1);
+    usize::try_from(fnv1a64(bytes) % n).unwrap_or(0)
 }
 
 /// One verified delivery to store.
@@ -107,6 +168,29 @@ pub struct Delivery {
     pub body: Bytes,
     /// What the scan found.
     pub content: Content,
+}
+
+impl Delivery {
+    /// The shard this delivery is stored in, in a store of `shards` files.
+    ///
+    /// A delivery with events goes by its `for_user_id` (every event of a delivery has the
+    /// delivery's), which is part of each event's dedupe key, so every delivery that can carry a
+    /// given key goes to the same shard. Deliveries without one (`user_event`,
+    /// `replay_job_status`, ...) all go to the shard of the empty id, since their keys carry an
+    /// empty id too. A quarantined body goes by a hash of its bytes: it is deduplicated by its
+    /// digest, so the same body again lands in the same shard.
+    pub fn shard(&self, shards: usize) -> usize {
+        if shards <= 1 {
+            return 0;
+        }
+        match &self.content {
+            Content::Events(events) => shard_for_user(
+                events.first().and_then(|e| e.for_user_id.as_deref()),
+                shards,
+            ),
+            Content::Quarantined(_) => shard_of_bytes(&self.body, shards),
+        }
+    }
 }
 
 /// What a delivery holds.
@@ -173,19 +257,25 @@ enum Job {
     Prune(oneshot::Sender<Result<usize, StoreError>>),
 }
 
-/// A handle on the store. Cheap to clone; the writer thread stops when the last handle is dropped.
+/// One shard's writer queue and health.
+struct Shard {
+    tx: SyncSender<Job>,
+    healthy: Arc<AtomicBool>,
+}
+
+/// A handle on the store. Cheap to clone; the writer threads stop when the last handle is dropped.
 #[derive(Clone)]
 pub struct Store {
-    tx: SyncSender<Job>,
+    shards: Arc<[Shard]>,
     config: Arc<StoreConfig>,
-    healthy: Arc<AtomicBool>,
     committed: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.config.db_path())
+            .field("data_dir", &self.config.data_dir)
+            .field("shards", &self.config.shards)
             .finish_non_exhaustive()
     }
 }
@@ -197,85 +287,209 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// The store files found in `dir`: `Some(1)` for `aaa.sqlite3`, `Some(N)` for `aaa-K.sqlite3`
+/// files (N read from `aaa-0.sqlite3`, or one more than the highest K), `None` for none.
+///
+/// # Errors
+///
+/// When the directory holds both layouts, or cannot be read.
+pub fn existing_shards(dir: &Path) -> Result<Option<usize>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError(format!("cannot read {}: {e}", dir.display()))),
+    };
+    let mut single = false;
+    let mut highest: Option<usize> = None;
+    for entry in entries {
+        let entry = entry.map_err(|e| StoreError(format!("cannot read {}: {e}", dir.display())))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name == "aaa.sqlite3" {
+            single = true;
+        } else if let Some(k) = name
+            .strip_prefix("aaa-")
+            .and_then(|r| r.strip_suffix(".sqlite3"))
+            .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|k| k.parse::<usize>().ok())
+        {
+            highest = Some(highest.map_or(k, |h| h.max(k)));
+        }
+    }
+    match (single, highest) {
+        (true, None) => Ok(Some(1)),
+        (false, None) => Ok(None),
+        (true, Some(_)) => Err(StoreError(format!(
+            "{} holds both aaa.sqlite3 and aaa-N.sqlite3 files; keep one layout",
+            dir.display()
+        ))),
+        (false, Some(h)) => {
+            let recorded = Connection::open_with_flags(
+                dir.join(file_name(2, 0)),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .ok()
+            .and_then(|c| recorded_shards(&c).ok().flatten());
+            Ok(Some(recorded.unwrap_or(h + 1).max(h + 1)))
+        }
+    }
+}
+
+/// The number of shards a store file says its store has (`None` when it records none).
+fn recorded_shards(conn: &Connection) -> Result<Option<usize>, StoreError> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let v: Option<i64> = conn
+        .query_row("SELECT value FROM meta WHERE name = 'shards'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(v.and_then(|v| usize::try_from(v).ok()))
+}
+
+fn layout_mismatch(dir: &Path, found: usize, wanted: usize) -> StoreError {
+    StoreError(format!(
+        "{} holds a store split into {found} file(s), but {wanted} were asked for; start with --store-shards {found} (store_shards = {found}), or use another data directory",
+        dir.display()
+    ))
+}
+
 impl Store {
-    /// Opens (creating if needed) the store and starts its writer thread.
+    /// Opens (creating if needed) the store and starts its writer threads.
     ///
     /// # Errors
     ///
-    /// When the directory cannot be created or the database cannot be opened or migrated.
+    /// When the directory cannot be created, a database cannot be opened or migrated, or the
+    /// directory holds a store split into another number of files.
+    // `metrics` stays by value (callers hand over their handle); each writer takes a clone.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn open(config: StoreConfig, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+        if config.shards == 0 || config.shards > MAX_SHARDS {
+            return Err(StoreError(format!(
+                "the number of store files must be between 1 and {MAX_SHARDS} (got {})",
+                config.shards
+            )));
+        }
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", config.data_dir.display())))?;
-        let conn = open_writer(&config)?;
-        let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
+        if let Some(found) = existing_shards(&config.data_dir)? {
+            if found != config.shards {
+                return Err(layout_mismatch(&config.data_dir, found, config.shards));
+            }
+        }
+        let conns = (0..config.shards)
+            .map(|k| open_writer(&config, k))
+            .collect::<Result<Vec<_>, _>>()?;
         let config = Arc::new(config);
-        let healthy = Arc::new(AtomicBool::new(true));
         let committed = Arc::new(Notify::new());
-        let writer = Writer {
-            conn: Some(conn),
-            config: Arc::clone(&config),
-            healthy: Arc::clone(&healthy),
-            committed: Arc::clone(&committed),
-            metrics,
-        };
-        let db = config.db_path();
-        let alive = Arc::downgrade(&committed);
-        std::thread::Builder::new()
-            .name("aaa-store-checkpoint".into())
-            .spawn(move || checkpointer(&db, &alive))
-            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
-        std::thread::Builder::new()
-            .name("aaa-store-writer".into())
-            .spawn(move || writer.run(&rx))
-            .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+        let mut shards = Vec::with_capacity(config.shards);
+        for (k, conn) in conns.into_iter().enumerate() {
+            let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
+            let healthy = Arc::new(AtomicBool::new(true));
+            let writer = Writer {
+                shard: k,
+                conn: Some(conn),
+                last_us: 0,
+                config: Arc::clone(&config),
+                healthy: Arc::clone(&healthy),
+                committed: Arc::clone(&committed),
+                metrics: Arc::clone(&metrics),
+            };
+            let db = config.db_path(k);
+            let alive = Arc::downgrade(&committed);
+            std::thread::Builder::new()
+                .name(format!("aaa-store-checkpoint-{k}"))
+                .spawn(move || checkpointer(&db, &alive))
+                .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
+            std::thread::Builder::new()
+                .name(format!("aaa-store-writer-{k}"))
+                .spawn(move || writer.run(&rx))
+                .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+            shards.push(Shard { tx, healthy });
+        }
         Ok(Store {
-            tx,
+            shards: shards.into(),
             config,
-            healthy,
             committed,
         })
     }
 
-    /// Stores a delivery; resolves once it is durable (or known not to be).
+    /// How many files the store is split into.
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Stores a delivery (in its shard, see [`Delivery::shard`]); resolves once it is durable (or
+    /// known not to be).
     ///
     /// # Errors
     ///
     /// When the store cannot write (disk full, read-only, over its size bound, I/O error) or its
     /// queue is full.
     pub async fn append(&self, delivery: Arc<Delivery>) -> Result<Appended, StoreError> {
+        let shard = delivery.shard(self.shards.len());
         let (reply, rx) = oneshot::channel();
-        self.send(Job::Append(delivery, reply))?;
+        self.send(shard, Job::Append(delivery, reply))?;
         rx.await
             .map_err(|_| StoreError("the writer thread stopped".into()))?
     }
 
-    /// Durably records how far a consumer (e.g. the forwarder) has got.
+    /// Durably records how far a consumer (e.g. the forwarder) has got in shard `shard`.
     ///
     /// # Errors
     ///
-    /// When the store cannot write.
-    pub async fn set_cursor(&self, name: &str, cursor: i64) -> Result<(), StoreError> {
+    /// When the store cannot write, or there is no such shard.
+    pub async fn set_cursor(
+        &self,
+        shard: usize,
+        name: &str,
+        cursor: i64,
+    ) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
-        self.send(Job::SetCursor(name.to_owned(), cursor, reply))?;
+        self.send(shard, Job::SetCursor(name.to_owned(), cursor, reply))?;
         rx.await
             .map_err(|_| StoreError("the writer thread stopped".into()))?
     }
 
     /// Deletes events older than the retention window (forgetting their keys) and the deliveries
-    /// that no consumer needs any more. Returns how many events were deleted.
+    /// that no consumer needs any more, in every shard. Returns how many events were deleted.
     ///
     /// # Errors
     ///
     /// When the store cannot write.
     pub async fn prune(&self) -> Result<usize, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Job::Prune(reply))?;
-        rx.await
-            .map_err(|_| StoreError("the writer thread stopped".into()))?
+        let mut waits = Vec::with_capacity(self.shards.len());
+        for k in 0..self.shards.len() {
+            let (reply, rx) = oneshot::channel();
+            self.send(k, Job::Prune(reply))?;
+            waits.push(rx);
+        }
+        let mut total = 0;
+        for rx in waits {
+            total += rx
+                .await
+                .map_err(|_| StoreError("the writer thread stopped".into()))??;
+        }
+        Ok(total)
     }
 
-    fn send(&self, job: Job) -> Result<(), StoreError> {
-        match self.tx.try_send(job) {
+    fn send(&self, shard: usize, job: Job) -> Result<(), StoreError> {
+        let Some(s) = self.shards.get(shard) else {
+            return Err(StoreError(format!("no shard {shard}")));
+        };
+        match s.tx.try_send(job) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(StoreError("write queue full".into())),
             Err(TrySendError::Disconnected(_)) => {
@@ -284,12 +498,14 @@ impl Store {
         }
     }
 
-    /// Whether the last write succeeded.
+    /// Whether the last write of every shard succeeded.
     pub fn is_healthy(&self) -> bool {
-        self.healthy.load(Ordering::Relaxed)
+        self.shards
+            .iter()
+            .all(|s| s.healthy.load(Ordering::Relaxed))
     }
 
-    /// Resolves after the next commit.
+    /// Resolves after the next commit (of any shard).
     pub fn committed(&self) -> &Notify {
         &self.committed
     }
@@ -299,18 +515,23 @@ impl Store {
         &self.config
     }
 
-    /// Opens a read-only connection (WAL readers never block the writer).
+    /// Opens read-only connections to every shard (WAL readers never block the writers).
     ///
     /// # Errors
     ///
-    /// When the database cannot be opened.
+    /// When a database cannot be opened.
     pub fn reader(&self) -> Result<Reader, StoreError> {
-        Reader::open(&self.config.db_path())
+        Reader::open_files(
+            &(0..self.config.shards)
+                .map(|k| self.config.db_path(k))
+                .collect::<Vec<_>>(),
+        )
     }
 }
 
-fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
-    let conn = Connection::open(config.db_path())?;
+fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreError> {
+    let path = config.db_path(shard);
+    let conn = Connection::open(&path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -322,15 +543,45 @@ fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
         "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;",
     )?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let shards = i64::try_from(config.shards).unwrap_or(i64::MAX);
+    let shard_i = i64::try_from(shard).unwrap_or(i64::MAX);
+    let record = format!(
+        "INSERT OR IGNORE INTO meta (name, value) VALUES ('shards', {shards}), ('shard', {shard_i});"
+    );
     match version {
-        0 => conn.execute_batch(&format!("{SCHEMA} PRAGMA user_version={SCHEMA_VERSION};"))?,
+        0 => conn.execute_batch(&format!(
+            "BEGIN; {SCHEMA} {record} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+        ))?,
+        1 if config.shards == 1 => conn.execute_batch(&format!(
+            "BEGIN; {MIGRATE_1_TO_2} {record} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+        ))?,
+        1 => return Err(layout_mismatch(&config.data_dir, 1, config.shards)),
         SCHEMA_VERSION => {}
         other => {
             return Err(StoreError(format!(
                 "{} has schema version {other}; this version of aaa reads version {SCHEMA_VERSION}",
-                config.db_path().display()
+                path.display()
             )));
         }
+    }
+    let recorded = recorded_shards(&conn)?;
+    let recorded_shard: Option<i64> = conn
+        .query_row("SELECT value FROM meta WHERE name = 'shard'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if recorded != Some(config.shards) {
+        return Err(layout_mismatch(
+            &config.data_dir,
+            recorded.unwrap_or(0),
+            config.shards,
+        ));
+    }
+    if recorded_shard != Some(shard_i) {
+        return Err(StoreError(format!(
+            "{} records itself as shard {recorded_shard:?}, not {shard}; the store files were renamed",
+            path.display()
+        )));
     }
     if let Some(max) = config.max_bytes {
         let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
@@ -345,7 +596,7 @@ fn open_writer(config: &StoreConfig) -> Result<Connection, StoreError> {
 }
 
 /// Copies the WAL back into the database once a second (a passive checkpoint never blocks the
-/// writer), so the WAL stays small without the writer paying for it. Stops with the writer
+/// writer), so the WAL stays small without the writer paying for it. Stops with the writers
 /// (when `alive` can no longer be upgraded).
 fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
     let mut conn = None;
@@ -367,7 +618,11 @@ fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
 }
 
 struct Writer {
+    shard: usize,
     conn: Option<Connection>,
+    /// The write time given to the last batch, so that write times never go down within a
+    /// file (even when the clock does): ids and write times then sort the same way.
+    last_us: i64,
     config: Arc<StoreConfig>,
     healthy: Arc<AtomicBool>,
     committed: Arc<Notify>,
@@ -400,7 +655,7 @@ impl Writer {
                     self.committed.notify_waiters();
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, deliveries = appends, "store write failed");
+                    tracing::error!(error = %e, shard = self.shard, deliveries = appends, "store write failed");
                     // Reopen on the next batch: the condition (disk full, file replaced) may clear.
                     self.conn = None;
                     for job in batch {
@@ -413,16 +668,24 @@ impl Writer {
 
     fn commit(&mut self, batch: &[Job]) -> Result<Vec<Outcome>, StoreError> {
         if self.conn.is_none() {
-            self.conn = Some(open_writer(&self.config)?);
+            self.conn = Some(open_writer(&self.config, self.shard)?);
         }
         let Some(conn) = self.conn.as_mut() else {
             return Err(StoreError("no connection".into()));
         };
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if self.last_us == 0 {
+            self.last_us = tx.query_row(
+                "SELECT COALESCE(MAX(stored_us), 0) FROM deliveries",
+                [],
+                |r| r.get(0),
+            )?;
+        }
+        let stored_us = now_us().max(self.last_us);
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in batch {
             outcomes.push(match job {
-                Job::Append(d, _) => Outcome::Appended(append(&mut tx, d)?),
+                Job::Append(d, _) => Outcome::Appended(append(&mut tx, d, stored_us)?),
                 Job::SetCursor(name, cursor, _) => {
                     tx.prepare_cached(
                         "INSERT INTO cursors (name, cursor) VALUES (?1, ?2)
@@ -435,6 +698,7 @@ impl Writer {
             });
         }
         tx.commit()?;
+        self.last_us = stored_us;
         Ok(outcomes)
     }
 }
@@ -477,7 +741,11 @@ fn digest(body: &[u8]) -> String {
     hex
 }
 
-fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, StoreError> {
+fn append(
+    tx: &mut rusqlite::Transaction<'_>,
+    d: &Delivery,
+    stored_us: i64,
+) -> Result<Appended, StoreError> {
     let sp = tx.savepoint()?;
     // Only quarantined bodies are deduplicated by digest (events are, by key).
     let (status, error, digest) = match &d.content {
@@ -487,8 +755,8 @@ fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, 
     let inserted = sp
         .prepare_cached(
             "INSERT OR IGNORE INTO deliveries
-                 (app, received_at, signature, body, status, error, digest, new_events)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+                 (app, received_at, signature, body, status, error, digest, new_events, stored_us)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
         )?
         .execute(params![
             &*d.app,
@@ -497,7 +765,8 @@ fn append(tx: &mut rusqlite::Transaction<'_>, d: &Delivery) -> Result<Appended, 
             &d.body[..],
             status,
             error,
-            digest
+            digest,
+            stored_us
         ])?;
     if inserted == 0 {
         // The same quarantined body again.
@@ -571,7 +840,9 @@ fn prune(tx: &rusqlite::Transaction<'_>, config: &StoreConfig) -> Result<usize, 
 /// A stored event, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
-    /// Row id (increasing in storage order).
+    /// The shard (store file) it is in.
+    pub shard: usize,
+    /// Row id (increasing in storage order within its shard).
     pub id: i64,
     /// The dedupe key.
     pub key: String,
@@ -579,10 +850,13 @@ pub struct StoredEvent {
     pub kind: String,
     /// The delivery's `for_user_id`.
     pub for_user_id: Option<String>,
-    /// The delivery the event came in.
+    /// The delivery the event came in (a row id in the same shard).
     pub delivery_id: i64,
     /// When it was received, in milliseconds since the epoch.
     pub received_at: i64,
+    /// When its shard's writer stored it, in microseconds since the epoch (never decreasing
+    /// with the id within a shard; 0 for events stored before this was recorded).
+    pub stored_us: i64,
     /// The event's raw JSON.
     pub raw: Vec<u8>,
 }
@@ -590,18 +864,55 @@ pub struct StoredEvent {
 /// A stored delivery, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDelivery {
-    /// Row id (increasing in storage order).
+    /// The shard (store file) it is in.
+    pub shard: usize,
+    /// Row id (increasing in storage order within its shard).
     pub id: i64,
     /// The app it was addressed to.
     pub app: String,
     /// When it was received, in milliseconds since the epoch.
     pub received_at: i64,
+    /// When its shard's writer stored it, in microseconds since the epoch.
+    pub stored_us: i64,
     /// X's signature header, as received.
     pub signature: String,
     /// The raw body.
     pub body: Vec<u8>,
     /// `ok` or `quarantined`.
     pub status: String,
+}
+
+impl StoredDelivery {
+    /// The key that orders deliveries across shards: write time, then shard, then id.
+    pub fn order_key(&self) -> (i64, usize, i64) {
+        (self.stored_us, self.shard, self.id)
+    }
+}
+
+impl StoredEvent {
+    /// The key that orders events across shards: write time, then shard, then id.
+    pub fn order_key(&self) -> (i64, usize, i64) {
+        (self.stored_us, self.shard, self.id)
+    }
+}
+
+/// A position in every shard's events, for reading only what is new (`events tail`). Opaque:
+/// start from [`Reader::end_cursor`] and [`advance`](EventCursor::advance) it past each event read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventCursor(Vec<i64>);
+
+impl EventCursor {
+    /// Moves the cursor past `e`.
+    pub fn advance(&mut self, e: &StoredEvent) {
+        if self.0.len() <= e.shard {
+            self.0.resize(e.shard + 1, 0);
+        }
+        self.0[e.shard] = self.0[e.shard].max(e.id);
+    }
+
+    fn get(&self, shard: usize) -> i64 {
+        self.0.get(shard).copied().unwrap_or(0)
+    }
 }
 
 /// Which events to list.
@@ -613,35 +924,99 @@ pub struct EventFilter {
     pub user: Option<String>,
     /// Only events received at or after this time (milliseconds since the epoch).
     pub since_ms: Option<i64>,
-    /// Only events with a row id above this one.
+    /// Only events with a row id above this one (in every shard; meant for a one-file store).
     pub after_id: Option<i64>,
-    /// At most this many (the newest when `after_id` is not set, in storage order otherwise).
+    /// Only events after this cursor (takes precedence over `after_id`).
+    pub after: Option<EventCursor>,
+    /// At most this many (the newest when neither `after_id` nor `after` is set, the oldest
+    /// after the position otherwise).
     pub limit: Option<usize>,
 }
 
-/// A read-only connection to the store.
+/// Read-only connections to the store's files.
 #[derive(Debug)]
 pub struct Reader {
-    conn: Connection,
+    shards: Vec<Connection>,
+}
+
+fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Sorts the rows of every shard (each already in id order) into one list by `key`.
+fn merge<T>(per_shard: Vec<Vec<T>>, key: impl Fn(&T) -> (i64, usize, i64)) -> Vec<T> {
+    let mut all: Vec<T> = per_shard.into_iter().flatten().collect();
+    all.sort_by_key(key);
+    all
 }
 
 impl Reader {
-    /// Opens the database at `path` read-only.
+    /// Opens one database file read-only (a store of one file, or one shard of a store).
     ///
     /// # Errors
     ///
     /// When it cannot be opened.
     pub fn open(path: &Path) -> Result<Reader, StoreError> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        Ok(Reader { conn })
+        Reader::open_files(&[path.to_owned()])
     }
 
-    /// Events matching `filter`, in storage order.
+    /// Opens these files read-only, as shards 0, 1, ... of one store.
+    ///
+    /// # Errors
+    ///
+    /// When one cannot be opened.
+    pub fn open_files(paths: &[PathBuf]) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            shards: paths
+                .iter()
+                .map(|p| open_read_only(p))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Opens every file of the store in `data_dir` read-only, however many it was split into.
+    ///
+    /// # Errors
+    ///
+    /// When there is no store there, a file is missing, or one cannot be opened.
+    pub fn open_dir(data_dir: &Path) -> Result<Reader, StoreError> {
+        let Some(shards) = existing_shards(data_dir)? else {
+            return Err(StoreError(format!(
+                "{}: no event store here",
+                data_dir.display()
+            )));
+        };
+        let paths: Vec<PathBuf> = (0..shards)
+            .map(|k| data_dir.join(file_name(shards, k)))
+            .collect();
+        if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+            return Err(StoreError(format!(
+                "{}: missing (the store has {shards} files)",
+                missing.display()
+            )));
+        }
+        Reader::open_files(&paths)
+    }
+
+    /// How many shards this reader reads.
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn shard(&self, shard: usize) -> Result<&Connection, StoreError> {
+        self.shards
+            .get(shard)
+            .ok_or_else(|| StoreError(format!("no shard {shard}")))
+    }
+
+    /// Events matching `filter`, oldest first: in storage order within a shard, and by write time
+    /// (then shard) across shards.
     ///
     /// # Errors
     ///
@@ -650,9 +1025,10 @@ impl Reader {
         let limit = filter
             .limit
             .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let newest_first = filter.after_id.is_none() && filter.limit.is_some();
+        let positioned = filter.after_id.is_some() || filter.after.is_some();
+        let newest_first = !positioned && filter.limit.is_some();
         let sql = format!(
-            "SELECT e.id, e.key, e.kind, e.for_user_id, e.delivery_id, e.received_at,
+            "SELECT e.id, e.key, e.kind, e.for_user_id, e.delivery_id, e.received_at, d.stored_us,
                     substr(d.body, e.raw_start + 1, e.raw_end - e.raw_start)
              FROM events e JOIN deliveries d ON d.id = e.delivery_id
              WHERE (?1 IS NULL OR e.kind = ?1) AND (?2 IS NULL OR e.for_user_id = ?2)
@@ -660,35 +1036,58 @@ impl Reader {
              ORDER BY e.id {} LIMIT ?5",
             if newest_first { "DESC" } else { "ASC" }
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                filter.kind,
-                filter.user,
-                filter.since_ms,
-                filter.after_id,
-                limit
-            ],
-            |r| {
-                Ok(StoredEvent {
-                    id: r.get(0)?,
-                    key: r.get(1)?,
-                    kind: r.get(2)?,
-                    for_user_id: r.get(3)?,
-                    delivery_id: r.get(4)?,
-                    received_at: r.get(5)?,
-                    raw: r.get(6)?,
-                })
-            },
-        )?;
-        let mut out = rows.collect::<Result<Vec<_>, _>>()?;
-        if newest_first {
-            out.reverse();
+        let mut per_shard = Vec::with_capacity(self.shards.len());
+        for (k, conn) in self.shards.iter().enumerate() {
+            let after = filter.after.as_ref().map(|c| c.get(k)).or(filter.after_id);
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![filter.kind, filter.user, filter.since_ms, after, limit],
+                |r| {
+                    Ok(StoredEvent {
+                        shard: k,
+                        id: r.get(0)?,
+                        key: r.get(1)?,
+                        kind: r.get(2)?,
+                        for_user_id: r.get(3)?,
+                        delivery_id: r.get(4)?,
+                        received_at: r.get(5)?,
+                        stored_us: r.get(6)?,
+                        raw: r.get(7)?,
+                    })
+                },
+            )?;
+            let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+            if newest_first {
+                out.reverse();
+            }
+            per_shard.push(out);
         }
-        Ok(out)
+        let mut all = merge(per_shard, StoredEvent::order_key);
+        if let Some(l) = filter.limit {
+            if newest_first {
+                all.drain(..all.len().saturating_sub(l));
+            } else {
+                all.truncate(l);
+            }
+        }
+        Ok(all)
     }
 
-    /// Deliveries that carried new events, after `after_id`, in storage order.
+    /// A cursor past the newest event of every shard.
+    ///
+    /// # Errors
+    ///
+    /// On a database error.
+    pub fn end_cursor(&self) -> Result<EventCursor, StoreError> {
+        let mut ids = Vec::with_capacity(self.shards.len());
+        for conn in &self.shards {
+            ids.push(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?);
+        }
+        Ok(EventCursor(ids))
+    }
+
+    /// Deliveries that carried new events, after `after_id` in every shard (meant for a one-file
+    /// store, or 0 for all), oldest first as in [`Reader::events`], at most `limit`.
     ///
     /// # Errors
     ///
@@ -698,34 +1097,69 @@ impl Reader {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<StoredDelivery>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, app, received_at, signature, body, status FROM deliveries
+        let per_shard = (0..self.shards.len())
+            .map(|k| self.shard_deliveries_after(k, after_id, limit))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut all = merge(per_shard, StoredDelivery::order_key);
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    /// Deliveries of shard `shard` that carried new events, after `after_id`, in storage order.
+    ///
+    /// # Errors
+    ///
+    /// On a database error, or when there is no such shard.
+    pub fn shard_deliveries_after(
+        &self,
+        shard: usize,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>, StoreError> {
+        let mut stmt = self.shard(shard)?.prepare_cached(
+            "SELECT id, app, received_at, stored_us, signature, body, status FROM deliveries
              WHERE id > ?1 AND status = 'ok' AND new_events > 0 ORDER BY id LIMIT ?2",
         )?;
         let rows = stmt.query_map(
             params![after_id, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| {
                 Ok(StoredDelivery {
+                    shard,
                     id: r.get(0)?,
                     app: r.get(1)?,
                     received_at: r.get(2)?,
-                    signature: r.get(3)?,
-                    body: r.get(4)?,
-                    status: r.get(5)?,
+                    stored_us: r.get(3)?,
+                    signature: r.get(4)?,
+                    body: r.get(5)?,
+                    status: r.get(6)?,
                 })
             },
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// A consumer's cursor (0 when it has none yet).
+    /// A consumer's cursor, summed over the shards (each shard's cursor is 0 when it has none
+    /// yet). With one shard, that shard's cursor; see [`Reader::shard_cursor`].
     ///
     /// # Errors
     ///
     /// On a database error.
     pub fn cursor(&self, name: &str) -> Result<i64, StoreError> {
+        let mut sum = 0i64;
+        for k in 0..self.shards.len() {
+            sum = sum.saturating_add(self.shard_cursor(k, name)?);
+        }
+        Ok(sum)
+    }
+
+    /// A consumer's cursor in shard `shard` (0 when it has none yet).
+    ///
+    /// # Errors
+    ///
+    /// On a database error, or when there is no such shard.
+    pub fn shard_cursor(&self, shard: usize, name: &str) -> Result<i64, StoreError> {
         Ok(self
-            .conn
+            .shard(shard)?
             .query_row(
                 "SELECT cursor FROM cursors WHERE name = ?1",
                 params![name],
@@ -735,33 +1169,70 @@ impl Reader {
             .unwrap_or(0))
     }
 
-    /// The id of the newest delivery that carried new events (0 when none).
+    /// The id of the newest delivery that carried new events, summed over the shards (0 when
+    /// none). With one shard, that delivery's id; see [`Reader::shard_last_delivery_id`].
     ///
     /// # Errors
     ///
     /// On a database error.
     pub fn last_delivery_id(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
+        let mut sum = 0i64;
+        for k in 0..self.shards.len() {
+            sum = sum.saturating_add(self.shard_last_delivery_id(k)?);
+        }
+        Ok(sum)
+    }
+
+    /// The id of the newest delivery of shard `shard` that carried new events (0 when none).
+    ///
+    /// # Errors
+    ///
+    /// On a database error, or when there is no such shard.
+    pub fn shard_last_delivery_id(&self, shard: usize) -> Result<i64, StoreError> {
+        Ok(self.shard(shard)?.query_row(
             "SELECT COALESCE(MAX(id), 0) FROM deliveries WHERE status = 'ok' AND new_events > 0",
             [],
             |r| r.get(0),
         )?)
     }
 
-    /// Counts of stored events and of quarantined deliveries.
+    /// Counts of stored events and of quarantined deliveries, over all shards.
     ///
     /// # Errors
     ///
     /// On a database error.
     pub fn counts(&self) -> Result<(i64, i64), StoreError> {
-        let events = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
-        let quarantined = self.conn.query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'quarantined'",
-            [],
-            |r| r.get(0),
-        )?;
+        let (mut events, mut quarantined) = (0i64, 0i64);
+        for conn in &self.shards {
+            let e: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+            let q: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM deliveries WHERE status = 'quarantined'",
+                [],
+                |r| r.get(0),
+            )?;
+            events += e;
+            quarantined += q;
+        }
         Ok((events, quarantined))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_reference_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn a_missing_user_and_an_empty_one_share_a_shard() {
+        for n in 1..10 {
+            assert_eq!(shard_for_user(None, n), shard_for_user(Some(""), n));
+            assert!(shard_for_user(Some("2244994945"), n) < n);
+        }
     }
 }

@@ -68,7 +68,7 @@ impl TempDir {
     }
 
     fn reader(&self) -> Reader {
-        Reader::open(&self.0.join("aaa.sqlite3")).expect("open the store read-only")
+        Reader::open_dir(&self.0).expect("open the store read-only")
     }
 
     /// (events, quarantined deliveries, deliveries with new events).
