@@ -546,3 +546,44 @@ fn tls_serves_https_with_a_certificate_made_at_test_time() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("missing.pem"), "{err}");
 }
+
+#[test]
+fn store_shards_sets_the_number_of_files_and_a_store_refuses_another() {
+    let dir = TempDir::new("shards");
+    let mut args = serve_args(&dir);
+    args.extend(["--store-shards".to_owned(), "2".to_owned()]);
+    let mut serve = spawn_serve(
+        &as_strs(&args),
+        &[("AAA_CONSUMER_SECRET", SECRET)],
+        1,
+        false,
+    );
+    for (i, user) in ["111", "222"].iter().enumerate() {
+        let body = tweet(user, 1_880_000_000_000_000_300 + i as u64, "sharded");
+        assert_eq!(post(serve.addr, PATH, &body).status, 200);
+    }
+    assert_eq!(serve.stop().code(), Some(0));
+    let data = dir.arg("data");
+    assert!(dir.join("data/aaa-0.sqlite3").exists());
+    assert!(dir.join("data/aaa-1.sqlite3").exists());
+    assert!(!dir.join("data/aaa-2.sqlite3").exists());
+    assert!(!dir.join("data/aaa.sqlite3").exists());
+    let (code, out, err) = aaa(&["events", "list", "--json", "--data-dir", &data]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json_lines(&out).len(), 2);
+    // The default (four files) on this directory is refused, with the way out.
+    let (code, _, err) = aaa(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data,
+        "--consumer-secret",
+        SECRET,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--store-shards 2"), "{err}");
+    assert!(!dir.join("data/aaa-3.sqlite3").exists());
+    let (code, _, err) = aaa(&["serve", "--store-shards", "0", "--consumer-secret", SECRET]);
+    assert_eq!(code, Some(64), "{err}");
+}

@@ -1368,3 +1368,211 @@ async fn a_full_store_answers_503_keeps_answering_crc_and_stores_nothing_half() 
     assert_eq!(fresh.counts(), (1, 0, 1));
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Store files
+
+/// A one-tweet envelope for `user`.
+fn tweet_for(user: &str, id: u64, text: &str) -> Vec<u8> {
+    let body = String::from_utf8(tweet(id, text)).unwrap();
+    body.replace("\"2244994945\"", &format!("{user:?}"))
+        .into_bytes()
+}
+
+/// The events in each of the four files of the default layout, read one file at a time.
+fn events_per_file(dir: &TempDir) -> Vec<Vec<String>> {
+    (0..4)
+        .map(|k| {
+            let path = dir.path().join(format!("aaa-{k}.sqlite3"));
+            Reader::open(&path)
+                .expect("open one store file")
+                .events(&EventFilter::default())
+                .unwrap()
+                .into_iter()
+                .map(|e| e.key)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redelivery_reaches_the_same_file_and_is_stored_and_forwarded_once() {
+    let dir = TempDir::new("shard-dedupe");
+    let received = Received::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = start_app(listener, &received);
+    let url = format!("http://{}/hook", app.addr);
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    assert!(!dir.path().join("aaa.sqlite3").exists());
+    let users = ["783214", "6253282", "1003", "1004"];
+    let bodies: Vec<Vec<u8>> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| tweet_for(u, 1_880_500_000_000_000_000 + i as u64, "again"))
+        .collect();
+    // Each body eight times, concurrently: exactly one attempt stores it.
+    let mut set = tokio::task::JoinSet::new();
+    for body in &bodies {
+        for _ in 0..8 {
+            let (addr, body) = (server.addr, body.clone());
+            set.spawn(async move { post(addr, &body).await.json()["stored"].as_u64().unwrap() });
+        }
+    }
+    let mut stored = 0;
+    while let Some(s) = set.join_next().await {
+        stored += s.unwrap();
+    }
+    assert_eq!(stored, 4);
+    // And again after a restart.
+    server.stop().await;
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    for body in &bodies {
+        assert_eq!(post(server.addr, body).await.json()["duplicates"], 1);
+    }
+    assert_eq!(dir.counts(), (4, 0, 4));
+    // Each event is in one file only, and the files are the users' own.
+    let files = events_per_file(&dir);
+    for (i, u) in users.iter().enumerate() {
+        let holding: Vec<usize> = (0..4)
+            .filter(|&k| files[k].iter().any(|key| key.contains(&format!("/{u}/"))))
+            .collect();
+        assert_eq!(holding.len(), 1, "user {u} ({i}) in files {holding:?}");
+        assert_eq!(
+            holding[0],
+            aaa_receiver::store::shard_for_user(Some(u), 4),
+            "user {u}"
+        );
+    }
+    assert_eq!(files.iter().map(Vec::len).sum::<usize>(), 4);
+    let got = wait_received(&received, 4).await;
+    assert_eq!(got.len(), 4, "forwarded more or less than once each");
+    for body in &bodies {
+        assert_eq!(got.iter().filter(|(_, b)| b[..] == body[..]).count(), 1);
+    }
+    server.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deliveries_for_many_users_spread_over_every_file_and_forward_in_order_per_user() {
+    let dir = TempDir::new("shard-spread");
+    let received = Received::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = start_app(listener, &received);
+    let url = format!("http://{}/hook", app.addr);
+    let server = start(dir.path(), Options::default(), Some(&url)).await;
+    let users: Vec<String> = (0..40).map(|i| format!("{}", 900_000 + i)).collect();
+    // Each user's three tweets in order, the users concurrently.
+    let mut set = tokio::task::JoinSet::new();
+    for (u, user) in users.iter().enumerate() {
+        let (addr, user) = (server.addr, user.clone());
+        set.spawn(async move {
+            for n in 0..3u64 {
+                let body = tweet_for(&user, 1_880_600_000_000_000_000 + 10 * u as u64 + n, "x");
+                assert_eq!(post(addr, &body).await.json()["stored"], 1);
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+    assert_eq!(dir.counts(), (120, 0, 120));
+    let files = events_per_file(&dir);
+    assert!(
+        files.iter().all(|f| !f.is_empty()),
+        "{:?}",
+        files.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    // Listing merges the files; each user's events keep their order.
+    let listed = dir.reader().events(&EventFilter::default()).unwrap();
+    assert_eq!(listed.len(), 120);
+    for user in &users {
+        let ids: Vec<&str> = listed
+            .iter()
+            .filter(|e| e.for_user_id.as_deref() == Some(user.as_str()))
+            .map(|e| e.key.as_str())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "user {user}");
+    }
+    let newest = dir
+        .reader()
+        .events(&EventFilter {
+            limit: Some(5),
+            ..EventFilter::default()
+        })
+        .unwrap();
+    assert_eq!(newest[..], listed[115..]);
+    // Forwarded once each, and in order for each user.
+    let got = wait_received(&received, 120).await;
+    assert_eq!(got.len(), 120);
+    for (u, user) in users.iter().enumerate() {
+        let mine: Vec<&Bytes> = got
+            .iter()
+            .map(|(_, b)| b)
+            .filter(|b| String::from_utf8_lossy(b).contains(&format!("\"{user}\"")))
+            .collect();
+        let expected: Vec<Vec<u8>> = (0..3u64)
+            .map(|n| tweet_for(user, 1_880_600_000_000_000_000 + 10 * u as u64 + n, "x"))
+            .collect();
+        assert_eq!(mine.len(), 3, "user {user}");
+        for (m, e) in mine.iter().zip(&expected) {
+            assert_eq!(&m[..], &e[..], "user {user}: out of order");
+        }
+    }
+    let cursors: i64 = (0..4)
+        .map(|k| {
+            dir.reader()
+                .shard_cursor(k, aaa_receiver::forward::CURSOR)
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(cursors, 120);
+    server.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_dir_made_with_four_files_refuses_another_number() {
+    let dir = TempDir::new("shard-layout");
+    let server = start(dir.path(), Options::default(), None).await;
+    assert_eq!(
+        post(
+            server.addr,
+            &tweet_for("1004", 1_880_700_000_000_000_000, "x")
+        )
+        .await
+        .json()["stored"],
+        1
+    );
+    server.stop().await;
+    for n in [1, 2, 8] {
+        let mut config = StoreConfig::new(dir.path());
+        config.shards = n;
+        let e = Store::open(config, Arc::new(Metrics::default()))
+            .expect_err("another number of files is refused")
+            .to_string();
+        assert!(e.contains("--store-shards 4"), "{n}: {e}");
+    }
+    // Nothing was created by the refused attempts, and four files still open.
+    assert!(!dir.path().join("aaa.sqlite3").exists());
+    assert!(!dir.path().join("aaa-4.sqlite3").exists());
+    let store = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default())).unwrap();
+    drop(store);
+    assert_eq!(dir.counts(), (1, 0, 1));
+    // A single-file store refuses four.
+    let single = TempDir::new("shard-single");
+    let mut config = StoreConfig::new(single.path());
+    config.shards = 1;
+    drop(Store::open(config, Arc::new(Metrics::default())).unwrap());
+    assert!(single.path().join("aaa.sqlite3").exists());
+    let e = Store::open(
+        StoreConfig::new(single.path()),
+        Arc::new(Metrics::default()),
+    )
+    .expect_err("a single-file store refuses four files")
+    .to_string();
+    assert!(e.contains("--store-shards 1"), "{e}");
+    assert!(!single.path().join("aaa-0.sqlite3").exists());
+}
