@@ -1,5 +1,7 @@
 //! `cargo xtask bench receiver`: `aaa serve` under signed load on loopback, side by side with a
-//! bare hyper server that only reads the body, in the same run.
+//! bare hyper server that only reads the body, in the same run. `aaa serve` runs twice: every
+//! delivery for one user (so one store file takes all the load), and deliveries for 1,000 users
+//! (spread over the store's files, as when X delivers for all of an app's subscribed users).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -46,7 +48,14 @@ fn start(mut cmd: Command, marker: &str) -> Result<(Child, String), Error> {
     Err(Error::failed(format!("{cmd:?} exited before listening")))
 }
 
-fn loadgen(bin: &Path, addr: &str, body: &Path, seconds: u64, crc: bool) -> Result<String, Error> {
+fn loadgen(
+    bin: &Path,
+    addr: &str,
+    body: &Path,
+    seconds: u64,
+    users: u64,
+    crc: bool,
+) -> Result<String, Error> {
     let mut cmd = Command::new(bin);
     cmd.args([
         "--url",
@@ -56,7 +65,8 @@ fn loadgen(bin: &Path, addr: &str, body: &Path, seconds: u64, crc: bool) -> Resu
     ])
     .arg("--body")
     .arg(body)
-    .args(["--connections", "64", "--seconds", &seconds.to_string()]);
+    .args(["--connections", "64", "--seconds", &seconds.to_string()])
+    .args(["--users", &users.to_string()]);
     if crc {
         cmd.arg("--crc");
     }
@@ -126,12 +136,81 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     let mut cmd = Command::new(bin.join("examples/bare_hyper"));
     cmd.arg("127.0.0.1:0");
     let (mut bare, addr) = start(cmd, "listening on ")?;
-    let bare_result = loadgen(&loadgen_bin, &addr, &body, seconds, false);
+    let bare_result = loadgen(&loadgen_bin, &addr, &body, seconds, 1, false);
     let _ = bare.kill();
     let _ = bare.wait();
     let bare_result = bare_result?;
 
-    let data = std::env::temp_dir().join(format!("aaa-bench-receiver-{}", std::process::id()));
+    let mut serve_results = Vec::new();
+    for users in [1u64, 1000] {
+        serve_results.push((users, serve(&bin, &loadgen_bin, &body, seconds, users)?));
+    }
+
+    let bare_rps = field(&bare_result, "rps");
+    println!(
+        "\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback",
+        body.display(),
+        field(&bare_result, "body_bytes")
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>8}",
+        "server", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    let mut rows = vec![("bare hyper (read body, 200)".to_owned(), &bare_result)];
+    for (users, (r, _)) in &serve_results {
+        let name = if *users == 1 {
+            "aaa serve, 1 user".to_owned()
+        } else {
+            format!("aaa serve, {users} users")
+        };
+        rows.push((name, r));
+    }
+    for (name, r) in rows {
+        println!(
+            "{name:<28} {:>10.0} {:>10.2} {:>10.2} {:>8}",
+            field(r, "rps"),
+            field(r, "p50_us") / 1000.0,
+            field(r, "p99_us") / 1000.0,
+            field(r, "errors")
+        );
+    }
+    for (users, (r, m)) in &serve_results {
+        let crc = r.split("\"crc\":").nth(1).unwrap_or_default();
+        println!(
+            "\n{users} user(s): aaa serve / bare hyper: {:.0} %",
+            100.0 * field(r, "rps") / bare_rps
+        );
+        println!(
+            "  CRC while loaded: {} probes, p50 {:.2} ms, p99 {:.2} ms",
+            field(crc, "count"),
+            field(crc, "p50_us") / 1000.0,
+            field(crc, "p99_us") / 1000.0
+        );
+        let commits = metric(m, "aaa_commit_seconds_count");
+        println!(
+            "  store (all files): {commits} commits, {:.1} deliveries per commit, {:.2} ms per commit",
+            metric(m, "aaa_commit_batch_size_sum") / commits,
+            1000.0 * metric(m, "aaa_commit_seconds_sum") / commits
+        );
+    }
+    println!("\nraw: bare {bare_result}");
+    for (users, (r, _)) in &serve_results {
+        println!("raw: aaa, {users} user(s) {r}");
+    }
+    Ok(())
+}
+
+/// `aaa serve` on a fresh data directory under load for `users` users; the load generator's
+/// result line and the server's metrics.
+fn serve(
+    bin: &Path,
+    loadgen_bin: &Path,
+    body: &Path,
+    seconds: u64,
+    users: u64,
+) -> Result<(String, String), Error> {
+    let data =
+        std::env::temp_dir().join(format!("aaa-bench-receiver-{}-{users}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut cmd = Command::new(bin.join("aaa"));
     cmd.args([
@@ -145,53 +224,10 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     .arg(&data)
     .env("AAA_LOG", "warn");
     let (mut serve, addr) = start(cmd, "listening on ")?;
-    let serve_result = loadgen(&loadgen_bin, &addr, &body, seconds, true);
+    let result = loadgen(loadgen_bin, &addr, body, seconds, users, true);
     let m = metrics(&addr);
     let _ = serve.kill();
     let _ = serve.wait();
     let _ = std::fs::remove_dir_all(&data);
-    let serve_result = serve_result?;
-
-    let bare_rps = field(&bare_result, "rps");
-    let serve_rps = field(&serve_result, "rps");
-    let crc = serve_result.split("\"crc\":").nth(1).unwrap_or_default();
-    println!(
-        "\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback",
-        body.display(),
-        field(&bare_result, "body_bytes")
-    );
-    println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8}",
-        "server", "req/s", "p50 ms", "p99 ms", "errors"
-    );
-    for (name, r) in [
-        ("bare hyper (read body, 200)", &bare_result),
-        ("aaa serve", &serve_result),
-    ] {
-        println!(
-            "{name:<28} {:>10.0} {:>10.2} {:>10.2} {:>8}",
-            field(r, "rps"),
-            field(r, "p50_us") / 1000.0,
-            field(r, "p99_us") / 1000.0,
-            field(r, "errors")
-        );
-    }
-    println!(
-        "aaa serve / bare hyper: {:.0} %",
-        100.0 * serve_rps / bare_rps
-    );
-    println!(
-        "CRC while loaded: {} probes, p50 {:.2} ms, p99 {:.2} ms",
-        field(crc, "count"),
-        field(crc, "p50_us") / 1000.0,
-        field(crc, "p99_us") / 1000.0
-    );
-    let commits = metric(&m, "aaa_commit_seconds_count");
-    println!(
-        "store: {commits} commits, {:.1} deliveries per commit, {:.2} ms per commit",
-        metric(&m, "aaa_commit_batch_size_sum") / commits,
-        1000.0 * metric(&m, "aaa_commit_seconds_sum") / commits
-    );
-    println!("raw: bare {bare_result}\nraw: aaa  {serve_result}");
-    Ok(())
+    Ok((result?, m))
 }

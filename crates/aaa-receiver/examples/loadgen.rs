@@ -4,7 +4,11 @@
 //! Prints one JSON line of results.
 //!
 //! `loadgen --url http://127.0.0.1:8080/webhooks/twitter --secret S --body fixtures/bench/tweet_create_small.json
-//!  [--connections 64] [--seconds 10] [--max-requests 2000000] [--crc]`
+//!  [--connections 64] [--seconds 10] [--max-requests 2000000] [--users 1] [--crc]`
+//!
+//! `--users N`: request i is for user i mod N of a fixed set of N user ids (the body's
+//! `for_user_id` with its last digits replaced, same length), as X delivers the events of all of
+//! an app's subscribed users to one webhook.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +26,7 @@ struct Opts {
     connections: usize,
     seconds: u64,
     max_requests: u64,
+    users: u64,
     crc: bool,
 }
 
@@ -36,6 +41,7 @@ fn opts() -> Result<Opts, String> {
         connections: 64,
         seconds: 10,
         max_requests: 2_000_000,
+        users: 1,
         crc: false,
     };
     while let Some(a) = args.next() {
@@ -53,6 +59,12 @@ fn opts() -> Result<Opts, String> {
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--max-requests" => {
                 o.max_requests = val()?.parse().map_err(|e| format!("--max-requests: {e}"))?;
+            }
+            "--users" => {
+                o.users = val()?.parse().map_err(|e| format!("--users: {e}"))?;
+                if o.users == 0 || o.users > 1_000_000 {
+                    return Err("--users: between 1 and 1000000".into());
+                }
             }
             "--crc" => o.crc = true,
             _ => return Err(format!("unknown argument {a}")),
@@ -73,6 +85,17 @@ fn id_slot(body: &[u8]) -> Option<(usize, usize)> {
         .take_while(|b| b.is_ascii_digit())
         .count();
     (len >= 12).then_some((start, len))
+}
+
+/// The position of the `"for_user_id":"<digits>"` value, whose last digits pick the user.
+fn user_slot(body: &[u8]) -> Option<(usize, usize)> {
+    let pat = br#""for_user_id":""#;
+    let start = body.windows(pat.len()).position(|w| w == pat)? + pat.len();
+    let len = body[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (len >= 7).then_some((start, len))
 }
 
 fn percentile(sorted: &[u32], p: f64) -> u32 {
@@ -118,6 +141,15 @@ async fn main() {
         eprintln!("loadgen: the body needs an \"id_str\" of at least 12 digits to vary");
         std::process::exit(2);
     };
+    let user = if o.users > 1 {
+        let Some(slot) = user_slot(&o.body) else {
+            eprintln!("loadgen: --users needs a \"for_user_id\" of at least 7 digits to vary");
+            std::process::exit(2);
+        };
+        Some(slot)
+    } else {
+        None
+    };
     let key = Arc::new(aaa_crypto::SigningKey::new(
         &aaa_crypto::ConsumerSecret::new(o.secret.as_str()),
     ));
@@ -145,6 +177,10 @@ async fn main() {
                     width = len
                 );
                 body[slot..slot + len].copy_from_slice(&id.as_bytes()[id.len() - len..]);
+                if let Some((at, ulen)) = user {
+                    let u = format!("{:06}", n % o.users);
+                    body[at + ulen - 6..at + ulen].copy_from_slice(u.as_bytes());
+                }
                 let sig = key.sign(&body);
                 let req = hyper::Request::post(o.url.clone())
                     .header("content-type", "application/json")

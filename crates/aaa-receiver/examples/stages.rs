@@ -1,6 +1,7 @@
 //! Where a receiver request's time goes: each stage of the POST path measured alone, on one
 //! thread, over the same signed body the receiver benchmark uses, plus the store under 64
-//! concurrent appenders (group commit) and the disk's fsync latency.
+//! concurrent appenders (group commit; every delivery for one user, so one store file, then for
+//! 1000 users, spread over the files) and the disk's fsync latency.
 //!
 //! `cargo run --release -p aaa-receiver --example stages -- fixtures/bench/tweet_create_small.json [--seconds 5]`
 
@@ -84,62 +85,85 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        let metrics = Arc::new(Metrics::default());
-        let store = Store::open(StoreConfig::new(&dir), Arc::clone(&metrics)).expect("store");
-        let template = records(&body);
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for c in 0..64u64 {
-            let (store, template, body) = (store.clone(), template.clone(), Bytes::from(body.clone()));
-            tasks.push(tokio::spawn(async move {
-                let mut n = 0u64;
-                while Instant::now() < deadline {
-                    let mut events = template.clone();
-                    for e in &mut events {
-                        e.key = format!("{}/{c}-{n}", e.key);
-                    }
-                    let d = Delivery {
-                        app: "stages".into(),
-                        received_at: 0,
-                        signature: String::new(),
-                        body: body.clone(),
-                        content: Content::Events(events),
-                    };
-                    store.append(Arc::new(d)).await.expect("append");
-                    n += 1;
-                }
-                n
-            }));
-        }
-        let mut total = 0;
-        for t in tasks {
-            total += t.await.unwrap_or(0);
-        }
-        let secs = started.elapsed().as_secs_f64();
-        let text = metrics.render();
-        let metric = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(f64::NAN)
-        };
-        let commits = metric("aaa_commit_seconds_count");
-        let per_commit_ms = 1000.0 * metric("aaa_commit_seconds_sum") / commits;
-        let batch = metric("aaa_commit_batch_size_sum") / commits;
-        #[allow(clippy::cast_precision_loss)]
-        let rate = total as f64 / secs;
-        println!(
-            "store, 64 concurrent appenders: {rate:>9.0} deliveries/s ({commits} commits, {batch:.1} per commit, {per_commit_ms:.2} ms per commit)"
-        );
-        let writer_us = (per_commit_ms * 1000.0 - fsync) / batch;
-        println!("store writer CPU per delivery (commit minus one fsync) {writer_us:>9.2} us");
-        println!(
-            "\nper request on the request path (verify + scan): {:.2} us; the store's ceiling with 64 waiting requests: {:.0}/s",
-            verify + scan,
-            rate
-        );
-    });
+    let shards = StoreConfig::new(&dir).shards;
+    let mut rates = Vec::new();
+    for users in [1u64, 1000] {
+        let rate = runtime.block_on(store_alone(&dir, &body, seconds, users, fsync));
+        rates.push(rate);
+    }
+    println!(
+        "\nper request on the request path (verify + scan): {:.2} us; the store's ceiling with 64 waiting requests ({shards} files): {:.0}/s for one user, {:.0}/s for 1000 users",
+        verify + scan,
+        rates[0],
+        rates[1]
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The store alone (default number of files, fresh directory) under 64 concurrent appenders,
+/// every delivery for one of `users` users. Returns deliveries per second.
+async fn store_alone(
+    parent: &std::path::Path,
+    body: &[u8],
+    seconds: u64,
+    users: u64,
+    fsync: f64,
+) -> f64 {
+    let dir = parent.join(format!("store-{users}"));
+    let metrics = Arc::new(Metrics::default());
+    let store = Store::open(StoreConfig::new(&dir), Arc::clone(&metrics)).expect("store");
+    let template = records(body);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..64u64 {
+        let (store, template, body) = (store.clone(), template.clone(), Bytes::from(body.to_vec()));
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let mut events = template.clone();
+                let user = (c * 7919 + n) % users;
+                for e in &mut events {
+                    e.key = format!("{}/{c}-{n}", e.key);
+                    if users > 1 {
+                        e.for_user_id = Some(format!("{}", 831_430_967_373_000_000 + user));
+                    }
+                }
+                let d = Delivery {
+                    app: "stages".into(),
+                    received_at: 0,
+                    signature: String::new(),
+                    body: body.clone(),
+                    content: Content::Events(events),
+                };
+                store.append(Arc::new(d)).await.expect("append");
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap_or(0);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let text = metrics.render();
+    let metric = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let commits = metric("aaa_commit_seconds_count");
+    let per_commit_ms = 1000.0 * metric("aaa_commit_seconds_sum") / commits;
+    let batch = metric("aaa_commit_batch_size_sum") / commits;
+    #[allow(clippy::cast_precision_loss)]
+    let rate = total as f64 / secs;
+    println!(
+        "store, 64 concurrent appenders, {users:>4} user(s): {rate:>9.0} deliveries/s ({commits} commits, {batch:.1} per commit, {per_commit_ms:.2} ms per commit)"
+    );
+    let writer_us = (per_commit_ms * 1000.0 - fsync) / batch;
+    println!("  store writer CPU per delivery (commit minus one fsync) {writer_us:>9.2} us");
+    drop(store);
+    rate
 }
