@@ -1576,3 +1576,106 @@ async fn a_data_dir_made_with_four_files_refuses_another_number() {
     assert!(e.contains("--store-shards 1"), "{e}");
     assert!(!single.path().join("aaa-0.sqlite3").exists());
 }
+
+/// The schema of stores made before the store was split into files (version 1).
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS deliveries (
+    id          INTEGER PRIMARY KEY,
+    app         TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    signature   TEXT    NOT NULL,
+    body        BLOB    NOT NULL,
+    status      TEXT    NOT NULL CHECK (status IN ('ok', 'quarantined')),
+    error       TEXT,
+    digest      TEXT,
+    new_events  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS deliveries_quarantined_once
+    ON deliveries (app, digest) WHERE status = 'quarantined';
+CREATE INDEX IF NOT EXISTS deliveries_received_at ON deliveries (received_at);
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT    NOT NULL UNIQUE,
+    kind        TEXT    NOT NULL,
+    for_user_id TEXT,
+    delivery_id INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    raw_start   INTEGER NOT NULL,
+    raw_end     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+CREATE TABLE IF NOT EXISTS cursors (
+    name   TEXT    PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps_its_keys() {
+    let dir = TempDir::new("v1");
+    let body = tweet(1_880_800_000_000_000_000, "old");
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("aaa.sqlite3")).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; {SCHEMA_V1} PRAGMA user_version=1;"
+        ))
+        .unwrap();
+        conn.execute(
+            "INSERT INTO deliveries (id, app, received_at, signature, body, status, new_events)
+             VALUES (1, 'main', 1700000000000, 'sig', ?1, 'ok', 1)",
+            [&body[..]],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO events (key, kind, for_user_id, delivery_id, received_at, raw_start, raw_end)
+             VALUES ('tweet_create/2244994945/1880800000000000000', 'tweet_create', '2244994945', 1, 1700000000000, 0, 2)",
+            [],
+        )
+        .unwrap();
+    }
+    // The default layout refuses it and says how to open it.
+    let e = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default()))
+        .expect_err("four files refuse a single-file store")
+        .to_string();
+    assert!(e.contains("--store-shards 1"), "{e}");
+    // With one file it opens, keeps the event and its key, and stores new ones after it.
+    let metrics = Arc::new(Metrics::default());
+    let mut config = StoreConfig::new(dir.path());
+    config.shards = 1;
+    let store = Store::open(config, Arc::clone(&metrics)).unwrap();
+    let again = |body: Vec<u8>| {
+        let events = match aaa_parser::scan(&body) {
+            Ok(env) => env
+                .events()
+                .map(|e| aaa_receiver::store::EventRecord {
+                    key: e.key().to_string(),
+                    kind: e.kind().to_string(),
+                    for_user_id: env.for_user_id().map(str::to_owned),
+                    range: e.range(),
+                })
+                .collect(),
+            Err(e) => panic!("{e}"),
+        };
+        Arc::new(aaa_receiver::store::Delivery {
+            app: "main".into(),
+            received_at: aaa_receiver::store::now_ms(),
+            signature: sign(&body),
+            body: Bytes::from(body),
+            content: aaa_receiver::store::Content::Events(events),
+        })
+    };
+    let a = store.append(again(body)).await.unwrap();
+    assert_eq!(
+        (a.new_events.len(), a.duplicates),
+        (0, 1),
+        "the old key is kept"
+    );
+    let new = tweet(1_880_800_000_000_000_001, "new");
+    let a = store.append(again(new)).await.unwrap();
+    assert_eq!((a.new_events.len(), a.duplicates), (1, 0));
+    drop(store);
+    let events = dir.reader().events(&EventFilter::default()).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].key, "tweet_create/2244994945/1880800000000000000");
+    assert_eq!(events[1].id, 2);
+}
