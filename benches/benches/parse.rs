@@ -73,6 +73,9 @@ trait Model {
     type Of<'a>: Deserialize<'a>;
     /// How many events a decoded body holds.
     fn events(value: &Self::Of<'_>) -> usize;
+    /// Converts a decoded body into one that owns all its strings (`into_owned`), as a caller
+    /// that keeps the value past the request would; returns its event count.
+    fn owned(value: Self::Of<'_>) -> usize;
 }
 
 /// Account Activity API bodies: `aaa_model::Envelope`.
@@ -82,6 +85,9 @@ impl Model for AaaBody {
     type Of<'a> = aaa_model::Envelope<'a>;
     fn events(value: &Self::Of<'_>) -> usize {
         value.event_count()
+    }
+    fn owned(value: Self::Of<'_>) -> usize {
+        black_box(value.into_owned()).event_count()
     }
 }
 
@@ -93,11 +99,33 @@ impl Model for ActivityBody {
     fn events(_: &Self::Of<'_>) -> usize {
         1
     }
+    fn owned(value: Self::Of<'_>) -> usize {
+        black_box(value.into_owned());
+        1
+    }
 }
 
 fn serde_json_decode<M: Model>(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
     let value: M::Of<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(M::events(black_box(&value)))
+}
+
+/// serde_json into the model, then `into_owned()`: the cost of an owned model.
+fn serde_json_owned<M: Model>(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
+    let value: M::Of<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(M::owned(value))
+}
+
+/// aaa's decode of every event, then `into_owned()` of each.
+fn aaa_owned(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
+    let env = aaa_parser::scan(body).map_err(|e| e.to_string())?;
+    let mut n = 0;
+    for ev in env.events() {
+        let event = ev.decode().map_err(|e| e.to_string())?.into_owned();
+        black_box(&event);
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn sonic_rs_decode<M: Model>(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
@@ -129,10 +157,12 @@ const SCAN: [(&str, Run); 3] = [
 ];
 
 /// The `decode` candidates, the serde-based ones decoding into `M`.
-fn decode_candidates<M: Model>() -> [(&'static str, Run); 5] {
+fn decode_candidates<M: Model>() -> [(&'static str, Run); 7] {
     [
         ("aaa", aaa_decode),
         ("serde_json", serde_json_decode::<M>),
+        ("aaa owned", aaa_owned),
+        ("serde_json owned", serde_json_owned::<M>),
         ("sonic-rs", sonic_rs_decode::<M>),
         ("simd-json fresh", simd_json_fresh::<M>),
         ("simd-json reused", simd_json_reused::<M>),
