@@ -752,11 +752,17 @@ fn append(
         Content::Events(_) => ("ok", None, None),
         Content::Quarantined(why) => ("quarantined", Some(why.as_str()), Some(digest(&d.body))),
     };
+    // Written as if every event were new (the usual case), and corrected below when some were
+    // not, so that a delivery of new events costs no second write of its row.
+    let assumed_new = match &d.content {
+        Content::Events(events) => i64::try_from(events.len()).unwrap_or(i64::MAX),
+        Content::Quarantined(_) => 0,
+    };
     let inserted = sp
         .prepare_cached(
             "INSERT OR IGNORE INTO deliveries
                  (app, received_at, signature, body, status, error, digest, new_events, stored_us)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8)",
         )?
         .execute(params![
             &*d.app,
@@ -766,7 +772,8 @@ fn append(
             status,
             error,
             digest,
-            stored_us
+            stored_us,
+            assumed_new
         ])?;
     if inserted == 0 {
         // The same quarantined body again.
@@ -814,11 +821,11 @@ fn append(
             duplicates: out.duplicates,
         });
     }
-    sp.prepare_cached("UPDATE deliveries SET new_events = ?1 WHERE id = ?2")?
-        .execute(params![
-            i64::try_from(out.new_events.len()).unwrap_or(i64::MAX),
-            delivery_id
-        ])?;
+    let new_events = i64::try_from(out.new_events.len()).unwrap_or(i64::MAX);
+    if new_events != assumed_new {
+        sp.prepare_cached("UPDATE deliveries SET new_events = ?1 WHERE id = ?2")?
+            .execute(params![new_events, delivery_id])?;
+    }
     sp.commit()?;
     Ok(out)
 }
