@@ -53,7 +53,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "BYTES")]
     max_store_bytes: Option<u64>,
     /// How many SQLite files (each with its own writer) the store is split into, by
-    /// for_user_id (default 4; 1 is the single file aaa.sqlite3). Fixed when the store is made.
+    /// for_user_id (default 1: the single file aaa.sqlite3). Fixed when the store is made.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     store_shards: Option<u16>,
 }

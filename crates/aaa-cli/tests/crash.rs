@@ -114,7 +114,15 @@ fn every_acknowledged_delivery_survives_sigkill_exactly_once() {
     let mut rng = Rng(seed | 1);
     let dir = TempDir::new("crash");
     let data = dir.arg("data");
-    let args = ["--listen", "127.0.0.1:0", "--data-dir", &data];
+    // Several store files, so that crashes hit commits running in parallel.
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data,
+        "--store-shards",
+        "4",
+    ];
     let env = [("AAA_CONSUMER_SECRET", SECRET), ("AAA_LOG", "warn")];
     let started = Instant::now();
     let shared = Arc::new(Shared::default());

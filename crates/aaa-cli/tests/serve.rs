@@ -571,7 +571,7 @@ fn store_shards_sets_the_number_of_files_and_a_store_refuses_another() {
     let (code, out, err) = aaa(&["events", "list", "--json", "--data-dir", &data]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(json_lines(&out).len(), 2);
-    // The default (four files) on this directory is refused, with the way out.
+    // The default (one file) on this directory is refused, with the way out.
     let (code, _, err) = aaa(&[
         "serve",
         "--listen",
@@ -583,7 +583,7 @@ fn store_shards_sets_the_number_of_files_and_a_store_refuses_another() {
     ]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--store-shards 2"), "{err}");
-    assert!(!dir.join("data/aaa-3.sqlite3").exists());
+    assert!(!dir.join("data/aaa.sqlite3").exists());
     let (code, _, err) = aaa(&["serve", "--store-shards", "0", "--consumer-secret", SECRET]);
     assert_eq!(code, Some(64), "{err}");
 }

@@ -36,7 +36,7 @@ const QUEUE_DEPTH: usize = 4096;
 const SCHEMA_VERSION: i64 = 2;
 
 /// How many store files [`StoreConfig::new`] uses.
-pub const DEFAULT_SHARDS: usize = 4;
+pub const DEFAULT_SHARDS: usize = 1;
 
 /// The most store files allowed.
 pub const MAX_SHARDS: usize = 256;

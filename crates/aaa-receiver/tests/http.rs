@@ -117,6 +117,15 @@ fn tweet(id: u64, text: &str) -> Vec<u8> {
 struct Options {
     limits: Limits,
     max_bytes: Option<u64>,
+    /// Store files; four here so that every test also exercises the split store.
+    shards: usize,
+}
+
+/// A store in four files.
+fn four_files(dir: &Path) -> StoreConfig {
+    let mut config = StoreConfig::new(dir);
+    config.shards = 4;
+    config
 }
 
 impl Default for Options {
@@ -127,6 +136,7 @@ impl Default for Options {
                 ..Limits::default()
             },
             max_bytes: None,
+            shards: 4,
         }
     }
 }
@@ -143,6 +153,7 @@ async fn start(dir: &Path, opts: Options, forward_to: Option<&str>) -> Server {
     let metrics = Arc::new(Metrics::default());
     let mut config = StoreConfig::new(dir);
     config.max_bytes = opts.max_bytes;
+    config.shards = opts.shards;
     let store = Store::open(config, Arc::clone(&metrics)).expect("open the store");
     let app = AppConfig {
         name: "main".into(),
@@ -1379,7 +1390,7 @@ fn tweet_for(user: &str, id: u64, text: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The events in each of the four files of the default layout, read one file at a time.
+/// The events in each of the four files of the test layout, read one file at a time.
 fn events_per_file(dir: &TempDir) -> Vec<Vec<String>> {
     (0..4)
         .map(|k| {
@@ -1558,7 +1569,7 @@ async fn a_data_dir_made_with_four_files_refuses_another_number() {
     // Nothing was created by the refused attempts, and four files still open.
     assert!(!dir.path().join("aaa.sqlite3").exists());
     assert!(!dir.path().join("aaa-4.sqlite3").exists());
-    let store = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default())).unwrap();
+    let store = Store::open(four_files(dir.path()), Arc::new(Metrics::default())).unwrap();
     drop(store);
     assert_eq!(dir.counts(), (1, 0, 1));
     // A single-file store refuses four.
@@ -1567,12 +1578,9 @@ async fn a_data_dir_made_with_four_files_refuses_another_number() {
     config.shards = 1;
     drop(Store::open(config, Arc::new(Metrics::default())).unwrap());
     assert!(single.path().join("aaa.sqlite3").exists());
-    let e = Store::open(
-        StoreConfig::new(single.path()),
-        Arc::new(Metrics::default()),
-    )
-    .expect_err("a single-file store refuses four files")
-    .to_string();
+    let e = Store::open(four_files(single.path()), Arc::new(Metrics::default()))
+        .expect_err("a single-file store refuses four files")
+        .to_string();
     assert!(e.contains("--store-shards 1"), "{e}");
     assert!(!single.path().join("aaa-0.sqlite3").exists());
 }
@@ -1633,8 +1641,8 @@ async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps
         )
         .unwrap();
     }
-    // The default layout refuses it and says how to open it.
-    let e = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default()))
+    // Four files refuse it and say how to open it.
+    let e = Store::open(four_files(dir.path()), Arc::new(Metrics::default()))
         .expect_err("four files refuse a single-file store")
         .to_string();
     assert!(e.contains("--store-shards 1"), "{e}");
