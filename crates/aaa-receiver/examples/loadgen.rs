@@ -157,7 +157,7 @@ async fn main() {
     let sent = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..o.connections {
+    for _ in 0..o.connections {
         let (o, key, sent) = (Arc::clone(&o), Arc::clone(&key), Arc::clone(&sent));
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
@@ -171,11 +171,8 @@ async fn main() {
                 if n >= o.max_requests {
                     break;
                 }
-                let id = format!(
-                    "{:0width$}",
-                    1_000_000_000_000 * (c as u64 + 1) + n,
-                    width = len
-                );
+                // Tweet ids grow with time, as X's snowflake ids do: one shared counter.
+                let id = format!("{:0width$}", 1_800_000_000_000_000_000 + n, width = len);
                 body[slot..slot + len].copy_from_slice(&id.as_bytes()[id.len() - len..]);
                 if let Some((at, ulen)) = user {
                     let u = format!("{:06}", n % o.users);

@@ -116,15 +116,23 @@ async fn store_alone(
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
+    // Keys grow with time, as X's snowflake ids do: one shared counter.
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(1_800_000_000_000_000_000));
     for c in 0..64u64 {
-        let (store, template, body) = (store.clone(), template.clone(), Bytes::from(body.to_vec()));
+        let (store, template, body, next) = (
+            store.clone(),
+            template.clone(),
+            Bytes::from(body.to_vec()),
+            Arc::clone(&next),
+        );
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
                 let mut events = template.clone();
                 let user = (c * 7919 + n) % users;
                 for e in &mut events {
-                    e.key = format!("{}/{c}-{n}", e.key);
+                    let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    e.key = format!("{}/{id}", e.key);
                     if users > 1 {
                         e.for_user_id = Some(format!("{}", 831_430_967_373_000_000 + user));
                     }
