@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod auth;
+mod crc;
+mod error;
+mod options;
+mod reply;
+mod server;
+mod service;
+mod state;
+
+pub use crate::error::Error;
+pub use crate::options::{Clock, Options, RateLimits};
+pub use crate::reply::ResponseBody;
+pub use crate::server::serve;
+pub use crate::service::Emulator;
+pub use crate::state::{
+    App, DEFAULT_SUBSCRIPTION_LIMIT, DEFAULT_WEBHOOK_LIMIT, State, User, Webhook,
+};
