@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod rate_limit;
+pub mod request;
+mod route;
+mod webhook_url;
+
+pub use crate::client::{ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};
+pub use crate::error::{Error, ErrorKind};
+pub use crate::rate_limit::RateLimit;
+pub use crate::route::{AuthKind, Route};
+pub use crate::webhook_url::check_webhook_url;

@@ -1,0 +1,281 @@
+//! Every endpoint of the management API: method, path per version and the authentication it
+//! needs.
+
+use std::fmt;
+
+use aaa_model::{UserId, WebhookId};
+use http::Method;
+
+use crate::client::ApiVersion;
+
+/// The authentication an endpoint needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthKind {
+    /// OAuth 1.0a with the app owner's access token.
+    OAuth1AppOwner,
+    /// OAuth 1.0a with the access token of the user concerned.
+    OAuth1User,
+    /// An app-only OAuth 2.0 bearer token.
+    Bearer,
+}
+
+impl AuthKind {
+    /// A short lowercase name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::OAuth1AppOwner => "oauth 1.0a as the app owner",
+            AuthKind::OAuth1User => "oauth 1.0a as the subscribing user",
+            AuthKind::Bearer => "an app-only bearer token",
+        }
+    }
+}
+
+impl fmt::Display for AuthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One endpoint of the Account Activity management API, with its path parameters.
+///
+/// v1.1 paths are the enterprise ones (`/1.1/account_activity/...json`), which carry no
+/// environment name; v2 paths are under `/2/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Route {
+    /// Register a webhook URL.
+    RegisterWebhook,
+    /// List the app's webhooks.
+    ListWebhooks,
+    /// Ask X to send a CRC check to a webhook now (re-validates an invalid webhook).
+    TriggerCrc {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Delete a webhook.
+    DeleteWebhook {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Subscribe the authenticating user to a webhook.
+    Subscribe {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Check whether the authenticating user is subscribed.
+    CheckSubscription {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Count the app's active subscriptions.
+    CountSubscriptions,
+    /// List the users subscribed to a webhook.
+    ListSubscriptions {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Deactivate the authenticating user's subscription (v1.1 only, deprecated by X).
+    Deactivate {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Deactivate a user's subscription by user id.
+    DeactivateUser {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+        /// The user.
+        user_id: UserId,
+    },
+    /// Start a replay job of up to five days for all of a webhook's subscriptions.
+    Replay {
+        /// The webhook.
+        webhook_id: WebhookId<'static>,
+    },
+    /// Redeliver up to 24 hours of a webhook's events (`POST /2/webhooks/replay`, v2 only).
+    WebhookReplay,
+}
+
+impl Route {
+    /// A short name for messages (`register webhook`, ...).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Route::RegisterWebhook => "register webhook",
+            Route::ListWebhooks => "list webhooks",
+            Route::TriggerCrc { .. } => "trigger crc",
+            Route::DeleteWebhook { .. } => "delete webhook",
+            Route::Subscribe { .. } => "subscribe",
+            Route::CheckSubscription { .. } => "check subscription",
+            Route::CountSubscriptions => "count subscriptions",
+            Route::ListSubscriptions { .. } => "list subscriptions",
+            Route::Deactivate { .. } => "deactivate subscription",
+            Route::DeactivateUser { .. } => "deactivate subscription by user id",
+            Route::Replay { .. } => "replay",
+            Route::WebhookReplay => "webhook replay",
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> Method {
+        match self {
+            Route::RegisterWebhook
+            | Route::Subscribe { .. }
+            | Route::Replay { .. }
+            | Route::WebhookReplay => Method::POST,
+            Route::ListWebhooks
+            | Route::CheckSubscription { .. }
+            | Route::CountSubscriptions
+            | Route::ListSubscriptions { .. } => Method::GET,
+            Route::TriggerCrc { .. } => Method::PUT,
+            Route::DeleteWebhook { .. }
+            | Route::Deactivate { .. }
+            | Route::DeactivateUser { .. } => Method::DELETE,
+        }
+    }
+
+    /// Whether repeating the call has no further effect (GET, PUT, DELETE), so that a transient
+    /// failure may be retried.
+    pub fn is_idempotent(&self) -> bool {
+        self.method() != Method::POST
+    }
+
+    /// The path (without query) for `version`; `None` when the version has no such endpoint.
+    pub fn path(&self, version: &ApiVersion) -> Option<String> {
+        match version {
+            ApiVersion::V1_1 => self.path_v1(),
+            ApiVersion::V2 => self.path_v2(),
+        }
+    }
+
+    fn path_v1(&self) -> Option<String> {
+        const BASE: &str = "/1.1/account_activity";
+        Some(match self {
+            Route::RegisterWebhook | Route::ListWebhooks => format!("{BASE}/webhooks.json"),
+            Route::TriggerCrc { webhook_id } | Route::DeleteWebhook { webhook_id } => {
+                format!("{BASE}/webhooks/{}.json", seg(webhook_id))
+            }
+            Route::Subscribe { webhook_id }
+            | Route::CheckSubscription { webhook_id }
+            | Route::Deactivate { webhook_id } => {
+                format!("{BASE}/webhooks/{}/subscriptions/all.json", seg(webhook_id))
+            }
+            Route::CountSubscriptions => format!("{BASE}/subscriptions/count.json"),
+            Route::ListSubscriptions { webhook_id } => format!(
+                "{BASE}/webhooks/{}/subscriptions/all/list.json",
+                seg(webhook_id)
+            ),
+            Route::DeactivateUser {
+                webhook_id,
+                user_id,
+            } => format!(
+                "{BASE}/webhooks/{}/subscriptions/{user_id}/all.json",
+                seg(webhook_id)
+            ),
+            Route::Replay { webhook_id } => format!(
+                "{BASE}/replay/webhooks/{}/subscriptions/all.json",
+                seg(webhook_id)
+            ),
+            Route::WebhookReplay => return None,
+        })
+    }
+
+    fn path_v2(&self) -> Option<String> {
+        const AAA: &str = "/2/account_activity";
+        Some(match self {
+            Route::RegisterWebhook | Route::ListWebhooks => "/2/webhooks".to_owned(),
+            Route::TriggerCrc { webhook_id } | Route::DeleteWebhook { webhook_id } => {
+                format!("/2/webhooks/{}", seg(webhook_id))
+            }
+            Route::Subscribe { webhook_id } | Route::CheckSubscription { webhook_id } => {
+                format!("{AAA}/webhooks/{}/subscriptions/all", seg(webhook_id))
+            }
+            Route::CountSubscriptions => format!("{AAA}/subscriptions/count"),
+            Route::ListSubscriptions { webhook_id } => {
+                format!("{AAA}/webhooks/{}/subscriptions/all/list", seg(webhook_id))
+            }
+            Route::DeactivateUser {
+                webhook_id,
+                user_id,
+            } => format!(
+                "{AAA}/webhooks/{}/subscriptions/{user_id}/all",
+                seg(webhook_id)
+            ),
+            Route::Replay { webhook_id } => format!(
+                "{AAA}/replay/webhooks/{}/subscriptions/all",
+                seg(webhook_id)
+            ),
+            Route::WebhookReplay => "/2/webhooks/replay".to_owned(),
+            Route::Deactivate { .. } => return None,
+        })
+    }
+
+    /// The authentication the endpoint needs in `version`.
+    pub fn auth(&self, version: &ApiVersion) -> AuthKind {
+        match (self, version) {
+            (
+                Route::Subscribe { .. }
+                | Route::CheckSubscription { .. }
+                | Route::Deactivate { .. },
+                _,
+            ) => AuthKind::OAuth1User,
+            (
+                Route::RegisterWebhook | Route::TriggerCrc { .. } | Route::DeleteWebhook { .. },
+                ApiVersion::V1_1,
+            ) => AuthKind::OAuth1AppOwner,
+            _ => AuthKind::Bearer,
+        }
+    }
+}
+
+/// A path segment, percent-encoded (ids are digits, but a caller may pass anything).
+fn seg(id: &WebhookId<'_>) -> String {
+    aaa_crypto::oauth1::percent_encode(id.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_a_v1_and_v2_shape() {
+        let w = WebhookId::new("123");
+        let u = UserId::new(42);
+        let cases = [
+            (
+                Route::RegisterWebhook,
+                Some("/1.1/account_activity/webhooks.json"),
+                Some("/2/webhooks"),
+            ),
+            (
+                Route::DeactivateUser {
+                    webhook_id: w.clone(),
+                    user_id: u,
+                },
+                Some("/1.1/account_activity/webhooks/123/subscriptions/42/all.json"),
+                Some("/2/account_activity/webhooks/123/subscriptions/42/all"),
+            ),
+            (
+                Route::Deactivate {
+                    webhook_id: w.clone(),
+                },
+                Some("/1.1/account_activity/webhooks/123/subscriptions/all.json"),
+                None,
+            ),
+            (Route::WebhookReplay, None, Some("/2/webhooks/replay")),
+        ];
+        for (route, v1, v2) in cases {
+            assert_eq!(route.path(&ApiVersion::V1_1).as_deref(), v1, "{route:?}");
+            assert_eq!(route.path(&ApiVersion::V2).as_deref(), v2, "{route:?}");
+        }
+        assert!(!Route::RegisterWebhook.is_idempotent());
+        assert!(Route::TriggerCrc { webhook_id: w }.is_idempotent());
+        assert_eq!(
+            Route::RegisterWebhook.auth(&ApiVersion::V2),
+            AuthKind::Bearer
+        );
+        assert_eq!(
+            Route::RegisterWebhook.auth(&ApiVersion::V1_1),
+            AuthKind::OAuth1AppOwner
+        );
+    }
+}
