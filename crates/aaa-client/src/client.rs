@@ -168,7 +168,8 @@ impl ClientBuilder {
     }
 
     /// A bearer token to use as is. Without one, the client fetches one with
-    /// `POST /oauth2/token` on first need and keeps it.
+    /// `POST /oauth2/token` on first need and keeps it; a fetched token that X refuses with 401
+    /// is fetched anew once.
     pub fn bearer_token(mut self, token: impl Into<BearerToken>) -> Self {
         self.bearer = Some(token.into());
         self
@@ -245,6 +246,7 @@ impl ClientBuilder {
                 consumer_key: self.consumer_key,
                 consumer_secret: self.consumer_secret,
                 owner: self.owner,
+                bearer_given: self.bearer.is_some(),
                 bearer: Mutex::new(self.bearer),
                 timeout: self.timeout,
                 max_retries: self.max_retries,
@@ -294,6 +296,7 @@ struct Inner {
     consumer_secret: Option<ConsumerSecret>,
     owner: Option<UserToken>,
     bearer: Mutex<Option<BearerToken>>,
+    bearer_given: bool,
     timeout: Duration,
     max_retries: u32,
     backoff: Duration,
@@ -396,6 +399,7 @@ impl Client {
         let method = route.method();
         let mut retries = 0;
         let mut waited = false;
+        let mut refreshed = false;
         loop {
             let authorization = self
                 .authorization(auth, &method, &url, call.user.as_ref())
@@ -432,6 +436,12 @@ impl Client {
                 return Ok(raw);
             }
             let err = Error::from_response(raw.status, &raw.body, auth, raw.rate_limit);
+            if raw.status == 401 && auth == AuthKind::Bearer && !inner.bearer_given && !refreshed {
+                // A fetched token may have been invalidated; fetch a new one once.
+                refreshed = true;
+                *inner.bearer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                continue;
+            }
             if err.kind() == &ErrorKind::RateLimited && !waited {
                 if let (Some(cap), Some(rl)) = (inner.rate_limit_wait, raw.rate_limit) {
                     let wait = rl.until_reset();

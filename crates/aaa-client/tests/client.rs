@@ -669,3 +669,53 @@ fn base_url_rules_and_redaction() {
     assert!(!debug.contains("secret-value"), "{debug}");
     assert!(debug.contains("<redacted>"), "{debug}");
 }
+
+#[tokio::test]
+async fn a_refused_fetched_bearer_is_fetched_again_once() {
+    // The first bearer call is refused as if the token had been invalidated.
+    let server = Server::start(|seen, i| {
+        if i == 1 {
+            Reply::json(401, r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#)
+        } else {
+            x_like(seen, i)
+        }
+    })
+    .await;
+    let client = builder(&server, ApiVersion::V2).build().unwrap();
+    let list = client.list_webhooks().await.unwrap().into_data();
+    assert_eq!(list.webhooks.len(), 1);
+    let paths: Vec<(String, Auth)> = server
+        .seen()
+        .into_iter()
+        .map(|s| (s.path, s.auth))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("/oauth2/token".to_owned(), Auth::Basic),
+            ("/2/webhooks".to_owned(), bearer()),
+            ("/oauth2/token".to_owned(), Auth::Basic),
+            ("/2/webhooks".to_owned(), bearer()),
+        ]
+    );
+
+    // A bearer token that was given is not replaced: the 401 is the caller's to see.
+    let server = Server::start(|_, _| {
+        Reply::json(
+            401,
+            r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#,
+        )
+    })
+    .await;
+    let client = builder(&server, ApiVersion::V2)
+        .bearer_token("stale")
+        .build()
+        .unwrap();
+    let err = client.list_webhooks().await.unwrap_err();
+    assert_eq!(
+        (err.kind(), err.auth()),
+        (&ErrorKind::Authentication, Some(AuthKind::Bearer))
+    );
+    assert_eq!(err.message(), Some("Unauthorized"));
+    assert_eq!(server.seen().len(), 1);
+}
