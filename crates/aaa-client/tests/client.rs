@@ -364,6 +364,7 @@ fn error_server(
     body: &'static str,
 ) -> impl Fn(&support::Seen, usize) -> Reply {
     move |_, _| Reply {
+        delay: None,
         status,
         headers: vec![("content-type", content_type.to_owned())],
         body: body.to_owned(),
@@ -718,4 +719,38 @@ async fn a_refused_fetched_bearer_is_fetched_again_once() {
     );
     assert_eq!(err.message(), Some("Unauthorized"));
     assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn timeouts_are_retried_only_for_idempotent_calls() {
+    // The first answer comes after the client's timeout; later ones at once.
+    let slow_first = |seen: &support::Seen, i: usize| {
+        let reply = x_like(seen, i);
+        if i == 0 {
+            reply.after(Duration::from_secs(2))
+        } else {
+            reply
+        }
+    };
+    let server = Server::start(slow_first).await;
+    let client = builder(&server, ApiVersion::V2)
+        .bearer_token(BEARER)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let count = client.count_subscriptions().await.unwrap();
+    assert_eq!(count.data().active(), Some(3));
+    assert_eq!(server.seen().len(), 2);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    let server = Server::start(slow_first).await;
+    let client = builder(&server, ApiVersion::V2)
+        .bearer_token(BEARER)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client.register_webhook(WEBHOOK_URL).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    assert_eq!(server.seen().len(), 1, "a POST is never retried");
 }

@@ -49,6 +49,8 @@ pub struct Seen {
 }
 
 pub struct Reply {
+    /// How long to wait before answering.
+    pub delay: Option<std::time::Duration>,
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: String,
@@ -57,6 +59,7 @@ pub struct Reply {
 impl Reply {
     pub fn json(status: u16, body: &str) -> Reply {
         Reply {
+            delay: None,
             status,
             headers: vec![("content-type", "application/json".to_owned())],
             body: body.to_owned(),
@@ -65,10 +68,16 @@ impl Reply {
 
     pub fn empty(status: u16) -> Reply {
         Reply {
+            delay: None,
             status,
             headers: Vec::new(),
             body: String::new(),
         }
+    }
+
+    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
+        self
     }
 
     pub fn header(mut self, name: &'static str, value: impl std::fmt::Display) -> Reply {
@@ -132,6 +141,9 @@ impl Server {
                                 ),
                                 _ => handler(&s, index),
                             };
+                            if let Some(delay) = reply.delay {
+                                tokio::time::sleep(delay).await;
+                            }
                             let mut resp = hyper::Response::builder().status(reply.status);
                             for (k, v) in reply.headers {
                                 resp = resp.header(k, v);
