@@ -583,6 +583,14 @@ impl Client {
                     .with_message("the token answer is not {\"access_token\":...}")
                     .with_source(e)
             })?;
+        if answer
+            .token_type
+            .as_deref()
+            .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(Error::new(ErrorKind::Token)
+                .with_message("the token answer's token_type is not \"bearer\""));
+        }
         let token = BearerToken::new(answer.access_token.as_str());
         *inner.bearer.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
         Ok(token)

@@ -754,3 +754,29 @@ async fn timeouts_are_retried_only_for_idempotent_calls() {
     assert_eq!(err.kind(), &ErrorKind::Timeout);
     assert_eq!(server.seen().len(), 1, "a POST is never retried");
 }
+
+#[tokio::test]
+async fn token_endpoint_failures_are_token_errors() {
+    let server = Server::start(|seen, _| {
+        if seen.path == "/oauth2/token" {
+            Reply::json(403, r#"{"errors":[{"code":99,"label":"authenticity_token_error","message":"Unable to verify your credentials"}]}"#)
+        } else {
+            Reply::json(200, "{}")
+        }
+    })
+    .await;
+    let client = builder(&server, ApiVersion::V2).build().unwrap();
+    let err = client.list_webhooks().await.unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status(), err.code()),
+        (&ErrorKind::Token, Some(403), Some(99))
+    );
+    assert_eq!(server.seen().len(), 1);
+
+    let server =
+        Server::start(|_, _| Reply::json(200, r#"{"token_type":"mac","access_token":"x"}"#)).await;
+    let client = builder(&server, ApiVersion::V2).build().unwrap();
+    let err = client.count_subscriptions().await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Token);
+    assert_eq!(server.seen().len(), 1);
+}
