@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod crypto;
+mod emulate;
 mod events;
 mod input;
 mod parse;
@@ -38,6 +39,8 @@ enum Command {
     Oauth1(Box<crypto::OAuth1Command>),
     /// Run the webhook receiver: CRC checks, signed deliveries, durable deduplicated store.
     Serve(Box<serve::Args>),
+    /// Run a local stand-in for X's management API; prints its credentials as one JSON line.
+    Emulate(emulate::Args),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
@@ -76,6 +79,10 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Emulate(args) => {
+            init_logging();
+            emulate::run(&args)
+        }
     };
     match result {
         Ok(code) => code,

@@ -183,7 +183,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// Installs the SIGTERM and SIGINT handlers at once and returns a future that resolves on
 /// either. Installing them only when the future is first polled would leave a window after the
 /// listening line is printed in which a SIGTERM kills the process instead of stopping it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

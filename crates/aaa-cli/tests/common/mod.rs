@@ -381,3 +381,144 @@ pub(crate) fn post_result(addr: SocketAddr, path: &str, body: &[u8]) -> std::io:
     let sig = sign(body);
     request(addr, "POST", path, &[(SIG, &sig)], body)
 }
+
+/// A running `aaa emulate` and the summary line it printed first.
+pub(crate) struct Emulate {
+    pub(crate) child: Child,
+    pub(crate) summary: serde_json::Value,
+    pub(crate) addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// Starts `aaa emulate --listen 127.0.0.1:0 ARGS` and reads (bounded) its first stdout line.
+pub(crate) fn spawn_emulate(args: &[&str]) -> Emulate {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aaa"))
+        .args(["emulate", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("AAA_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn aaa emulate");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    {
+        let pipe = child.stderr.take().unwrap();
+        let stderr = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let mut s = stderr.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+    }
+    let (tx, rx) = mpsc::channel();
+    let pipe = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let mut reader = BufReader::new(pipe);
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+        // Keep draining so the child never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(15)) {
+        Ok(line) if !line.is_empty() => line,
+        other => {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!(
+                "aaa emulate printed no summary ({other:?}, {status:?}); stderr:\n{}",
+                stderr.lock().unwrap()
+            );
+        }
+    };
+    let summary: serde_json::Value =
+        serde_json::from_str(line.trim_end()).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let addr = parse_addr(summary["base_url"].as_str().expect("base_url"));
+    Emulate {
+        child,
+        summary,
+        addr,
+        stderr,
+    }
+}
+
+impl Emulate {
+    pub(crate) fn base_url(&self) -> String {
+        self.summary["base_url"].as_str().unwrap().to_owned()
+    }
+
+    pub(crate) fn app(&self, field: &str) -> String {
+        self.summary["apps"][0][field].as_str().unwrap().to_owned()
+    }
+
+    pub(crate) fn owner(&self, field: &str) -> String {
+        self.summary["apps"][0]["owner"][field]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit status (bounded).
+    pub(crate) fn stop(&mut self) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("aaa emulate did not exit; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Emulate {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs `aaa ARGS` with extra environment variables (every `AAA_*` credential variable removed
+/// first) and returns (exit code, stdout, stderr).
+pub(crate) fn aaa_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaa"));
+    cmd.args(args).stdin(Stdio::null());
+    for v in [
+        "AAA_CONSUMER_KEY",
+        "AAA_CONSUMER_SECRET",
+        "AAA_ACCESS_TOKEN",
+        "AAA_ACCESS_TOKEN_SECRET",
+        "AAA_BEARER_TOKEN",
+    ] {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run aaa");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
