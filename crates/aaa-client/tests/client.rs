@@ -68,7 +68,7 @@ fn x_like(seen: &support::Seen, _: usize) -> Reply {
         ("GET", "/2/webhooks") => json(&format!(
             r#"{{"data":[{wh2}],"meta":{{"result_count":1}}}}"#
         )),
-        ("PUT", "/2/webhooks/1234") => json(r#"{"data":{"valid":true}}"#),
+        ("PUT", "/2/webhooks/1234") => json(r#"{"data":{"attempted":true}}"#),
         ("DELETE", "/2/webhooks/1234") => json(r#"{"data":{"deleted":true}}"#),
         ("POST" | "GET", p) if p == format!("{b}/webhooks/1234/subscriptions/all") => {
             json(r#"{"data":{"subscribed":true}}"#)
@@ -257,7 +257,7 @@ async fn every_v2_route_with_its_auth_and_a_fetched_bearer() {
     let list = client.list_webhooks().await.unwrap().into_data();
     assert_eq!((list.webhooks.len(), list.result_count), (1, Some(1)));
     let crc = client.trigger_crc("1234").await.unwrap().into_data();
-    assert_eq!(crc.valid, Some(true));
+    assert_eq!((crc.attempted, crc.valid), (Some(true), Some(true)));
     let sub = client
         .subscribe("1234")
         .as_user(alice.clone())

@@ -30,13 +30,19 @@ impl TriggerCrc {
         let mut call = Call::new(Route::TriggerCrc {
             webhook_id: self.webhook_id,
         });
-        run(
-            &self.client,
-            call,
-            |b| serde_json::from_slice::<StatusFlags>(b),
-            || StatusFlags::valid(true),
-        )
+        run(&self.client, call, decode, || StatusFlags::valid(true))
     }
+}
+
+/// v2 answers `{"data":{"attempted":true}}`, not `valid`; X answers a failed check with an error
+/// (`CrcValidationFailed`), so a check that was attempted and answered with success passed, as
+/// v1.1's 204 does.
+fn decode(body: &[u8]) -> Result<StatusFlags, serde_json::Error> {
+    let mut flags = serde_json::from_slice::<StatusFlags>(body)?;
+    if flags.valid.is_none() && flags.attempted == Some(true) {
+        flags.valid = Some(true);
+    }
+    Ok(flags)
 }
 
 into_future!(TriggerCrc => StatusFlags);
