@@ -14,6 +14,7 @@ mod crypto;
 mod emulate;
 mod events;
 mod input;
+mod manage;
 mod parse;
 mod serve;
 
@@ -41,6 +42,8 @@ enum Command {
     Serve(Box<serve::Args>),
     /// Run a local stand-in for X's management API; prints its credentials as one JSON line.
     Emulate(emulate::Args),
+    /// Register, list, validate and delete webhooks with X's management API.
+    Webhooks(Box<manage::WebhooksArgs>),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Webhooks(args) => manage::webhooks(*args),
         Command::Emulate(args) => {
             init_logging();
             emulate::run(&args)

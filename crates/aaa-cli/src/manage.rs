@@ -1,0 +1,269 @@
+//! `aaa webhooks`: the management API through `aaa-client`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use aaa_client::{ApiVersion, Client, ErrorKind};
+use aaa_model::rest::Webhook;
+
+use crate::Failure;
+
+/// Connection and credential flags shared by the management commands.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Conn {
+    /// Base URL of X's API (http:// only for a loopback host, such as `aaa emulate`).
+    #[arg(long, global = true, value_name = "URL", default_value = aaa_client::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Which management API to call.
+    #[arg(long, global = true, value_name = "VERSION", default_value = "v2", value_parser = ["v1.1", "v2"])]
+    api: String,
+    /// The app's consumer key.
+    #[arg(long, global = true, env = "AAA_CONSUMER_KEY", hide_env_values = true)]
+    consumer_key: Option<String>,
+    /// The app's consumer secret.
+    #[arg(
+        long,
+        global = true,
+        env = "AAA_CONSUMER_SECRET",
+        hide_env_values = true
+    )]
+    consumer_secret: Option<String>,
+    /// The app owner's (or, for user calls, the user's) access token.
+    #[arg(long, global = true, env = "AAA_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// The access token's secret.
+    #[arg(
+        long,
+        global = true,
+        env = "AAA_ACCESS_TOKEN_SECRET",
+        hide_env_values = true
+    )]
+    access_token_secret: Option<String>,
+    /// An app-only bearer token (otherwise one is fetched with the consumer key and secret).
+    #[arg(long, global = true, env = "AAA_BEARER_TOKEN", hide_env_values = true)]
+    bearer_token: Option<String>,
+    /// Skip the local webhook URL check (https, no port), for a local emulator.
+    #[arg(long, global = true)]
+    allow_local_urls: bool,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+/// `aaa webhooks`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WebhooksArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(subcommand)]
+    command: WebhooksCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum WebhooksCommand {
+    /// Register a webhook URL (X sends it a CRC check first).
+    Register {
+        /// The webhook URL.
+        url: String,
+    },
+    /// List the app's webhooks.
+    List,
+    /// Have X send a CRC check to the webhook now; a passing check re-validates it.
+    Validate {
+        /// The webhook id.
+        id: String,
+    },
+    /// Delete a webhook.
+    Delete {
+        /// The webhook id.
+        id: String,
+    },
+}
+
+/// A failure of a management command: usage (exit 64) or anything else (exit 1).
+enum Fail {
+    Usage(String),
+    Other(String),
+}
+
+impl From<aaa_client::Error> for Fail {
+    fn from(e: aaa_client::Error) -> Fail {
+        let text = one_line(&e.to_string());
+        if *e.kind() == ErrorKind::MissingCredentials {
+            Fail::Usage(text)
+        } else {
+            Fail::Other(text)
+        }
+    }
+}
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Fail {
+        Fail::Other(e.to_string())
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Conn {
+    fn client(&self) -> Result<Client, Fail> {
+        let version = if self.api == "v1.1" {
+            ApiVersion::V1_1
+        } else {
+            ApiVersion::V2
+        };
+        let mut b = Client::builder()
+            .base_url(self.base_url.clone())
+            .version(version)
+            .check_webhook_urls(!self.allow_local_urls);
+        match (&self.consumer_key, &self.consumer_secret) {
+            (Some(k), Some(s)) => b = b.consumer(k.clone(), s.clone()),
+            (None, None) => {}
+            _ => {
+                return Err(Fail::Usage(
+                    "--consumer-key and --consumer-secret go together".into(),
+                ));
+            }
+        }
+        match (&self.access_token, &self.access_token_secret) {
+            (Some(t), Some(s)) => b = b.app_owner_token(t.clone(), s.clone()),
+            (None, None) => {}
+            _ => {
+                return Err(Fail::Usage(
+                    "--access-token and --access-token-secret go together".into(),
+                ));
+            }
+        }
+        if let Some(t) = &self.bearer_token {
+            b = b.bearer_token(t.clone());
+        }
+        Ok(b.build()?)
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))
+}
+
+/// Runs `fut` and turns its failure into the exit code: 64 for usage, 1 otherwise.
+fn finish(fut: impl std::future::Future<Output = Result<(), Fail>>) -> Result<ExitCode, Failure> {
+    match runtime()?.block_on(fut) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(Fail::Other(msg)) => Err(Failure(msg)),
+        Err(Fail::Usage(msg)) => {
+            let _ = writeln!(std::io::stderr(), "aaa: {msg}");
+            Ok(ExitCode::from(64))
+        }
+    }
+}
+
+fn webhook_json(w: &Webhook<'_>) -> serde_json::Value {
+    serde_json::to_value(w).unwrap_or(serde_json::Value::Null)
+}
+
+fn print_table(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let rows: Vec<[String; 4]> = webhooks
+        .iter()
+        .map(|w| {
+            [
+                w.id.to_string(),
+                w.valid.map_or("-".into(), |v| v.to_string()),
+                w.created_at
+                    .or(w.created_timestamp)
+                    .map_or("-".into(), aaa_model::Timestamp::to_rfc3339),
+                w.url.to_string(),
+            ]
+        })
+        .collect();
+    let head = ["ID", "VALID", "CREATED", "URL"];
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.len());
+        }
+    }
+    for r in std::iter::once(head.map(str::to_owned)).chain(rows) {
+        writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = width[0],
+            w1 = width[1],
+            w2 = width[2]
+        )?;
+    }
+    out.flush()
+}
+
+fn print_json(v: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{v}")?;
+    out.flush()
+}
+
+pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
+    let json = args.conn.json;
+    finish(async move {
+        let client = args.conn.client()?;
+        match args.command {
+            WebhooksCommand::Register { url } => {
+                let w = client.register_webhook(url).await?.into_data();
+                if json {
+                    print_json(&webhook_json(&w))?;
+                } else {
+                    print_table(std::slice::from_ref(&w))?;
+                }
+            }
+            WebhooksCommand::List => {
+                let list = client.list_webhooks().await?.into_data();
+                if json {
+                    let items: Vec<_> = list.webhooks.iter().map(webhook_json).collect();
+                    print_json(&serde_json::Value::Array(items))?;
+                } else {
+                    print_table(&list.webhooks)?;
+                }
+            }
+            WebhooksCommand::Validate { id } => {
+                let flags = client.trigger_crc(id.clone()).await?.into_data();
+                // v2 answers `attempted`; a failed check comes back as an error.
+                let valid = flags.valid.or(flags.attempted).unwrap_or(true);
+                if json {
+                    print_json(&serde_json::json!({"id": id, "valid": valid}))?;
+                } else {
+                    print_line(&format!(
+                        "webhook {id}: {}",
+                        if valid { "valid" } else { "not valid" }
+                    ))?;
+                }
+                if !valid {
+                    return Err(Fail::Other(format!("webhook {id} failed the CRC check")));
+                }
+            }
+            WebhooksCommand::Delete { id } => {
+                let flags = client.delete_webhook(id.clone()).await?.into_data();
+                let deleted = flags.deleted.unwrap_or(true);
+                if json {
+                    print_json(&serde_json::json!({"id": id, "deleted": deleted}))?;
+                } else {
+                    print_line(&format!("webhook {id} deleted"))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn print_line(line: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()
+}
