@@ -44,6 +44,8 @@ enum Command {
     Emulate(emulate::Args),
     /// Register, list, validate and delete webhooks with X's management API.
     Webhooks(Box<manage::WebhooksArgs>),
+    /// Add, check, count, list and remove subscriptions with X's management API.
+    Subscriptions(Box<manage::SubscriptionsArgs>),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         }
         Command::Events(cmd) => events::run(cmd),
         Command::Webhooks(args) => manage::webhooks(*args),
+        Command::Subscriptions(args) => manage::subscriptions(*args),
         Command::Emulate(args) => {
             init_logging();
             emulate::run(&args)

@@ -1,4 +1,4 @@
-//! `aaa webhooks`: the management API through `aaa-client`.
+//! `aaa webhooks` and `aaa subscriptions`: the management API through `aaa-client`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -266,4 +266,147 @@ fn print_line(line: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")?;
     out.flush()
+}
+
+/// `aaa subscriptions`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SubscriptionsArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(subcommand)]
+    command: SubscriptionsCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SubscriptionsCommand {
+    /// Subscribe the user of --access-token to the webhook's events.
+    Add {
+        /// The webhook id.
+        #[arg(long, value_name = "ID")]
+        webhook: String,
+    },
+    /// Whether the user of --access-token is subscribed.
+    Check {
+        /// The webhook id.
+        #[arg(long, value_name = "ID")]
+        webhook: String,
+    },
+    /// Remove a subscription: the user of --access-token (v1.1 only), or --user with the app's
+    /// bearer token.
+    Remove {
+        /// The webhook id.
+        #[arg(long, value_name = "ID")]
+        webhook: String,
+        /// The subscribed user's id.
+        #[arg(long, value_name = "USER_ID")]
+        user: Option<u64>,
+    },
+    /// How many subscriptions the app has.
+    Count,
+    /// The users subscribed to a webhook.
+    List {
+        /// The webhook id.
+        #[arg(long, value_name = "ID")]
+        webhook: String,
+    },
+}
+
+pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure> {
+    let json = args.conn.json;
+    finish(async move {
+        let client = args.conn.client()?;
+        match args.command {
+            SubscriptionsCommand::Add { webhook } => {
+                client.subscribe(webhook.clone()).await?;
+                if json {
+                    print_json(&serde_json::json!({"webhook_id": webhook, "subscribed": true}))?;
+                } else {
+                    print_line(&format!("subscribed to webhook {webhook}"))?;
+                }
+            }
+            SubscriptionsCommand::Check { webhook } => {
+                let yes = match client.check_subscription(webhook.clone()).await {
+                    Ok(r) => r.into_data().subscribed.unwrap_or(false),
+                    // v1.1 answers "not subscribed" with 404 and code 34.
+                    Err(e)
+                        if client.version() == ApiVersion::V1_1
+                            && e.status() == Some(404)
+                            && e.code() == Some(34) =>
+                    {
+                        false
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if json {
+                    print_json(&serde_json::json!({"webhook_id": webhook, "subscribed": yes}))?;
+                } else {
+                    print_line(if yes { "subscribed" } else { "not subscribed" })?;
+                }
+            }
+            SubscriptionsCommand::Remove { webhook, user } => {
+                match user {
+                    Some(u) => {
+                        client
+                            .deactivate_user(webhook.clone(), aaa_model::UserId::new(u))
+                            .await?;
+                    }
+                    None => {
+                        client.deactivate(webhook.clone()).await?;
+                    }
+                }
+                if json {
+                    let mut v = serde_json::json!({"webhook_id": webhook, "subscribed": false});
+                    if let Some(u) = user {
+                        v["user_id"] = u.to_string().into();
+                    }
+                    print_json(&v)?;
+                } else {
+                    let line = match user {
+                        Some(u) => format!("user {u} unsubscribed from webhook {webhook}"),
+                        None => format!("unsubscribed from webhook {webhook}"),
+                    };
+                    print_line(&line)?;
+                }
+            }
+            SubscriptionsCommand::Count => {
+                let count = client.count_subscriptions().await?.into_data();
+                if json {
+                    print_json(&serde_json::to_value(&count).unwrap_or_default())?;
+                } else {
+                    let mut out = std::io::stdout().lock();
+                    if let Some(name) = &count.account_name {
+                        writeln!(out, "account_name: {name}")?;
+                    }
+                    for (k, v) in [
+                        ("subscriptions_count", count.subscriptions_count),
+                        ("subscriptions_count_all", count.subscriptions_count_all),
+                        (
+                            "subscriptions_count_direct_messages",
+                            count.subscriptions_count_direct_messages,
+                        ),
+                        ("provisioned_count", count.provisioned_count),
+                    ] {
+                        if let Some(v) = v {
+                            writeln!(out, "{k}: {v}")?;
+                        }
+                    }
+                    out.flush()?;
+                }
+            }
+            SubscriptionsCommand::List { webhook } => {
+                let list = client.list_subscriptions(webhook).await?.into_data();
+                if json {
+                    print_json(&serde_json::to_value(&list).unwrap_or_default())?;
+                } else {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "USER_ID")?;
+                    for s in &list.subscriptions {
+                        writeln!(out, "{}", s.user_id)?;
+                    }
+                    out.flush()?;
+                }
+            }
+        }
+        Ok(())
+    })
 }

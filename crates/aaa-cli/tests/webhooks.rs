@@ -3,54 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-
-use common::{Emulate, aaa_env, sign_with, spawn_emulate};
-
-/// Answers every GET `?crc_token=T` with `{"response_token": sha256(T)}` under `secret`, on a
-/// thread, until the test ends. Returns the webhook URL.
-fn crc_responder(secret: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut first = String::new();
-            if reader.read_line(&mut first).is_err() {
-                continue;
-            }
-            loop {
-                let mut line = String::new();
-                match reader.read_line(&mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) if line == "\r\n" => break,
-                    Ok(_) => {}
-                }
-            }
-            let target = first.split(' ').nth(1).unwrap_or_default();
-            let token = target
-                .split_once('?')
-                .map(|(_, q)| q)
-                .unwrap_or_default()
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("crc_token="))
-                .unwrap_or_default()
-                .to_owned();
-            let body = serde_json::json!({
-                "response_token": sign_with(secret.as_bytes(), token.as_bytes())
-            })
-            .to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}/webhooks/twitter")
-}
+use common::{Emulate, aaa_env, crc_responder, spawn_emulate};
 
 fn creds(emu: &Emulate) -> Vec<(&'static str, String)> {
     vec![
