@@ -325,18 +325,12 @@ pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure
                 }
             }
             SubscriptionsCommand::Check { webhook } => {
-                let yes = match client.check_subscription(webhook.clone()).await {
-                    Ok(r) => r.into_data().subscribed.unwrap_or(false),
-                    // v1.1 answers "not subscribed" with 404 and code 34.
-                    Err(e)
-                        if client.version() == ApiVersion::V1_1
-                            && e.status() == Some(404)
-                            && e.code() == Some(34) =>
-                    {
-                        false
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let yes = client
+                    .check_subscription(webhook.clone())
+                    .await?
+                    .into_data()
+                    .subscribed
+                    .unwrap_or(false);
                 if json {
                     print_json(&serde_json::json!({"webhook_id": webhook, "subscribed": yes}))?;
                 } else {

@@ -3,7 +3,7 @@
 use aaa_model::WebhookId;
 use aaa_model::rest::StatusFlags;
 
-use crate::client::{Call, Client, UserToken};
+use crate::client::{ApiVersion, Call, Client, Response, UserToken};
 use crate::request::{ResponseFuture, into_future, run};
 use crate::route::Route;
 
@@ -34,17 +34,32 @@ impl CheckSubscription {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
+        let v1_1 = self.client.version() == ApiVersion::V1_1;
         let mut call = Call::new(Route::CheckSubscription {
             webhook_id: self.webhook_id,
         });
         call.user = self.user;
-        run(
+        let answer = run(
             &self.client,
             call,
             |b| serde_json::from_slice::<StatusFlags>(b),
             || StatusFlags::subscribed(true),
-        )
+        );
+        if !v1_1 {
+            return answer;
+        }
+        Box::pin(async move {
+            match answer.await {
+                // v1.1 answers "not subscribed" with 404 and code 34 (which is also its answer
+                // for an unknown webhook id: X does not tell the two apart).
+                Err(e) if e.status() == Some(404) && e.code() == Some(34) => Ok(Response::new(
+                    StatusFlags::subscribed(false),
+                    404,
+                    e.rate_limit(),
+                )),
+                other => other,
+            }
+        })
     }
 }
 

@@ -23,8 +23,7 @@ impl CountSubscriptions {
     }
 
     fn exec(self) -> ResponseFuture<SubscriptionCount<'static>> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::CountSubscriptions);
+        let call = Call::new(Route::CountSubscriptions);
         run(
             &self.client,
             call,

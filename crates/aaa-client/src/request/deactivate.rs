@@ -34,7 +34,6 @@ impl Deactivate {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
         let mut call = Call::new(Route::Deactivate {
             webhook_id: self.webhook_id,
         });

@@ -28,8 +28,7 @@ impl DeactivateUser {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::DeactivateUser {
+        let call = Call::new(Route::DeactivateUser {
             webhook_id: self.webhook_id,
             user_id: self.user_id,
         });

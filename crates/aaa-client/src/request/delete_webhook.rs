@@ -26,8 +26,7 @@ impl DeleteWebhook {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::DeleteWebhook {
+        let call = Call::new(Route::DeleteWebhook {
             webhook_id: self.webhook_id,
         });
         run(

@@ -26,8 +26,7 @@ impl ListSubscriptions {
     }
 
     fn exec(self) -> ResponseFuture<SubscriptionList<'static>> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::ListSubscriptions {
+        let call = Call::new(Route::ListSubscriptions {
             webhook_id: self.webhook_id,
         });
         run(

@@ -23,8 +23,7 @@ impl ListWebhooks {
     }
 
     fn exec(self) -> ResponseFuture<WebhookList<'static>> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::ListWebhooks);
+        let call = Call::new(Route::ListWebhooks);
         run(
             &self.client,
             call,

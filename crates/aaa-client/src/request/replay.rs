@@ -35,7 +35,6 @@ impl Replay {
     }
 
     fn exec(self) -> ResponseFuture<ReplayJob<'static>> {
-        #[allow(unused_mut)]
         let mut call = Call::new(Route::Replay {
             webhook_id: self.webhook_id,
         });

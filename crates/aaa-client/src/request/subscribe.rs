@@ -35,7 +35,6 @@ impl Subscribe {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
         let mut call = Call::new(Route::Subscribe {
             webhook_id: self.webhook_id,
         });

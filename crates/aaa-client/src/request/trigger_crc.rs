@@ -26,8 +26,7 @@ impl TriggerCrc {
     }
 
     fn exec(self) -> ResponseFuture<StatusFlags> {
-        #[allow(unused_mut)]
-        let mut call = Call::new(Route::TriggerCrc {
+        let call = Call::new(Route::TriggerCrc {
             webhook_id: self.webhook_id,
         });
         run(&self.client, call, decode, || StatusFlags::valid(true))

@@ -36,7 +36,6 @@ impl WebhookReplay {
     }
 
     fn exec(self) -> ResponseFuture<ReplayJob<'static>> {
-        #[allow(unused_mut)]
         let mut call = Call::new(Route::WebhookReplay);
         call.json = Some(json(&[
             ("webhook_id", self.webhook_id.as_str()),
