@@ -4,6 +4,7 @@
 mod auth;
 mod crc;
 mod error;
+pub mod generate;
 mod options;
 mod reply;
 mod server;
@@ -11,6 +12,7 @@ mod service;
 mod state;
 
 pub use crate::error::Error;
+pub use crate::generate::{Activity, Generator, Party};
 pub use crate::options::{Clock, Options, RateLimits};
 pub use crate::reply::ResponseBody;
 pub use crate::server::serve;
