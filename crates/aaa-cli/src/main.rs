@@ -17,6 +17,7 @@ mod input;
 mod manage;
 mod parse;
 mod serve;
+mod trigger;
 
 /// Tools for X's Account Activity API webhooks.
 #[derive(Debug, Parser)]
@@ -42,6 +43,8 @@ enum Command {
     Serve(Box<serve::Args>),
     /// Run a local stand-in for X's management API; prints its credentials as one JSON line.
     Emulate(emulate::Args),
+    /// Inject activities into a running `aaa emulate`, delivered to every subscribed webhook.
+    Trigger(trigger::Args),
     /// Register, list, validate and delete webhooks with X's management API.
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
         Command::Emulate(args) => {
