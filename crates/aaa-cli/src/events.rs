@@ -110,7 +110,7 @@ fn open(common: &Common) -> Result<Reader, Failure> {
 
 /// `s` with control characters (C0, DEL and C1, which terminals may act on) written as `\u{..}`
 /// escapes. Kinds, user ids and keys come from delivered bodies and may hold any of them.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(s);
     }
