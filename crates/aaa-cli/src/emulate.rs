@@ -49,6 +49,10 @@ pub(crate) struct Args {
     /// Delay each delivery by a random time up to this long.
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = duration)]
     max_delay: Duration,
+    /// Trust the certificates of this PEM file (besides the webpki roots) when checking and
+    /// delivering to https webhook URLs, e.g. a receiver's self-signed test certificate.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
     /// Seed of the fault draws and of the generated payloads, so a run can be repeated.
     #[arg(long, default_value_t = 0, value_name = "N")]
     seed: u64,
@@ -121,7 +125,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         Some(path) => State::from_toml_file(path)?,
         None => State::generate(args.users)?,
     };
-    let options = args.options();
+    let mut options = args.options();
+    for path in &args.ca_cert {
+        options.trust_pem_file(path)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -358,3 +358,82 @@ fn trigger_reports_mistakes_on_one_line() {
     ]);
     assert_eq!(code, Some(64), "{err}");
 }
+
+#[test]
+fn an_https_receiver_with_a_test_certificate_is_checked_and_delivered_to() {
+    let data = TempDir::new("e2e-tls");
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(data.join("cert.pem"), key.cert.pem()).unwrap();
+    std::fs::write(data.join("key.pem"), key.signing_key.serialize_pem()).unwrap();
+    let cert = data.arg("cert.pem");
+    let emu = spawn_emulate(&["--crc-interval", "off", "--ca-cert", &cert]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let store = data.arg("store");
+    let (tls_key, secret) = (data.arg("key.pem"), emu.app("consumer_secret"));
+    let _receiver = spawn_serve(
+        &[
+            "--listen",
+            &listen,
+            "--data-dir",
+            &store,
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &tls_key,
+        ],
+        &[("AAA_CONSUMER_SECRET", &secret)],
+        1,
+        false,
+    );
+    let url = format!("https://localhost:{port}/webhooks/twitter");
+    let hook = manage(&emu, &["webhooks", "register", &url, "--allow-local-urls"]);
+    assert_eq!(hook["valid"], true, "{hook}");
+    let id = hook["id"].as_str().unwrap().to_owned();
+    manage(&emu, &["subscriptions", "add", "--webhook", &id]);
+    let owner = emu.owner("user_id");
+    let base = emu.base_url();
+    let (code, out, err) = aaa(&["trigger", "dm", "--user", &owner, "--emulator", &base]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let (code, out, err) = aaa(&[
+        "trigger",
+        "direct_message",
+        "--user",
+        &owner,
+        "--count",
+        "3",
+        "--emulator",
+        &base,
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let stats = settled(&emu);
+    assert_eq!(stats["delivered"], 3, "{stats}");
+    let kinds = assert_each_once(&stored(&data));
+    assert_eq!(kinds.get("direct_message"), Some(&3), "{kinds:?}");
+
+    // Without the certificate trusted, the CRC check of the same URL fails as X's would.
+    let other = spawn_emulate(&["--crc-interval", "off"]);
+    let base = other.base_url();
+    let (t, ts) = (
+        other.owner("access_token"),
+        other.owner("access_token_secret"),
+    );
+    let (k, s) = (other.app("consumer_key"), other.app("consumer_secret"));
+    let (code, out, err) = aaa_env(
+        &[
+            "webhooks",
+            "register",
+            &url,
+            "--allow-local-urls",
+            "--base-url",
+            &base,
+            "--access-token",
+            &t,
+            "--access-token-secret",
+            &ts,
+        ],
+        &[("AAA_CONSUMER_KEY", &k), ("AAA_CONSUMER_SECRET", &s)],
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("CRC GET request failed"), "{err}");
+}
