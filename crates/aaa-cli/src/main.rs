@@ -10,12 +10,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod crypto;
 mod emulate;
 mod events;
 mod input;
 mod manage;
 mod parse;
+mod replay;
 mod serve;
 
 /// Tools for X's Account Activity API webhooks.
@@ -46,6 +48,8 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
+    /// Check a replay window against X's rules, plan its jobs and run them one at a time.
+    Replay(Box<replay::Args>),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Events(cmd) => events::run(cmd),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
+        Command::Replay(args) => replay::run(*args),
         Command::Emulate(args) => {
             init_logging();
             emulate::run(&args)
