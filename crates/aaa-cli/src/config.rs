@@ -158,6 +158,14 @@ impl ConfigArgs {
                 toml_error(&text, &e)
             ))
         })?;
+        for (name, p) in &file.profiles {
+            if let Some(api) = p.api.as_deref().filter(|a| !matches!(*a, "v1.1" | "v2")) {
+                return Err(Failure(format!(
+                    "{}: invalid config file: profile {name:?}: api must be \"v1.1\" or \"v2\", not {api:?}",
+                    path.display()
+                )));
+            }
+        }
         let name = profile.unwrap_or("default");
         let Some(found) = file.profiles.remove(name) else {
             if profile.is_none() {
@@ -174,14 +182,6 @@ impl ConfigArgs {
                 }
             )));
         };
-        if let Some(api) = &found.api {
-            if api != "v1.1" && api != "v2" {
-                return Err(Failure(format!(
-                    "{}: profile {name:?}: api must be \"v1.1\" or \"v2\", not {api:?}",
-                    path.display()
-                )));
-            }
-        }
         Ok(found)
     }
 }
