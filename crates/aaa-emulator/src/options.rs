@@ -43,6 +43,8 @@ pub struct RateLimits {
     /// Subscription calls (subscribe, check, count, list, deactivate): X documents 500 per 15
     /// minutes.
     pub subscriptions: u32,
+    /// Replay calls (all three replay endpoints): X documents 5 per 15 minutes.
+    pub replay: u32,
     /// The window length.
     pub window: Duration,
 }
@@ -52,7 +54,66 @@ impl Default for RateLimits {
         Self {
             webhooks: 15,
             subscriptions: 500,
+            replay: 5,
             window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Faults injected into deliveries, drawn from a seeded generator so a run can be repeated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Faults {
+    /// Probability (0 to 1) that a delivery is sent a second time, as X sometimes does.
+    pub duplicate: f64,
+    /// Each first attempt waits a random time up to this long before it is sent.
+    pub max_delay: Duration,
+    /// Probability (0 to 1) that a delivery swaps places with the next one of the same batch.
+    pub reorder: f64,
+    /// The seed of the fault generator.
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            duplicate: 0.0,
+            max_delay: Duration::ZERO,
+            reorder: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// How activities are delivered to webhooks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// How long a webhook has to answer a delivery POST before the attempt counts as failed
+    /// (default 3 s, as X's retry guide says).
+    pub deadline: Duration,
+    /// The wait before each retry of a delivery that did not get a 200. The default, three retries
+    /// 25 s, 75 s and 200 s apart, spreads them over the five minutes X's retry guide describes.
+    pub retry_delays: Vec<Duration>,
+    /// How often every webhook is CRC-checked again; `None` never. X's documents say hourly
+    /// (v2) and daily (v1.1 enterprise); the default is hourly.
+    pub crc_interval: Option<Duration>,
+    /// Injected faults; none by default.
+    pub faults: Faults,
+    /// The seed of the payload generator used by [`crate::Emulator::trigger`].
+    pub seed: u64,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(3),
+            retry_delays: vec![
+                Duration::from_secs(25),
+                Duration::from_secs(75),
+                Duration::from_secs(200),
+            ],
+            crc_interval: Some(Duration::from_secs(60 * 60)),
+            faults: Faults::default(),
+            seed: 0,
         }
     }
 }
@@ -69,8 +130,11 @@ pub struct Options {
     pub timestamp_window: Duration,
     /// Rate limits.
     pub rate_limits: RateLimits,
-    /// The clock.
+    /// The clock. OAuth timestamps and rate-limit windows use it; event times and replay
+    /// windows use it plus the offset that [`crate::Emulator::advance_clock`] adds.
     pub clock: Clock,
+    /// Delivery, retries, periodic CRC and faults.
+    pub delivery: Delivery,
 }
 
 impl Default for Options {
@@ -81,6 +145,7 @@ impl Default for Options {
             timestamp_window: Duration::from_secs(5 * 60),
             rate_limits: RateLimits::default(),
             clock: Clock::system(),
+            delivery: Delivery::default(),
         }
     }
 }

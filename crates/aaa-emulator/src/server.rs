@@ -13,7 +13,8 @@ use crate::service::Emulator;
 const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves `emulator` on `listener` until `shutdown` resolves, then stops accepting, lets
-/// in-flight requests finish and returns.
+/// in-flight requests finish and returns. While it runs, every webhook is CRC-checked again
+/// every `Options::delivery.crc_interval`.
 ///
 /// # Errors
 ///
@@ -30,6 +31,17 @@ pub async fn serve(
         .header_read_timeout(HEADER_TIMEOUT)
         .keep_alive(true);
     tokio::pin!(shutdown);
+    let rechecks = emulator.options().delivery.crc_interval.map(|every| {
+        let emulator = emulator.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                emulator.recheck_webhooks().await;
+            }
+        })
+    });
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
@@ -52,6 +64,9 @@ pub async fn serve(
         });
     }
     drop(listener);
+    if let Some(task) = rechecks {
+        task.abort();
+    }
     graceful.shutdown().await;
     Ok(())
 }

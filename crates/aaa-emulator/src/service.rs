@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
@@ -18,7 +19,10 @@ use ring::rand::SystemRandom;
 
 use crate::auth::{Need, Presented, Who, authenticate, unauthorized};
 use crate::crc;
+use crate::delivery::{Deliverer, DeliveryStats};
+use crate::generate::Generator;
 use crate::options::Options;
+use crate::replay;
 use crate::reply::{ResponseBody, Version, error, json, no_content, v1_error, v2_problem};
 use crate::state::{State, Webhook, random_id, random_text};
 
@@ -43,10 +47,22 @@ pub struct Emulator {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     state: Mutex<State>,
     options: Options,
+    /// Seconds added to the clock by [`Emulator::advance_clock`].
+    offset: AtomicI64,
+    deliverer: Deliverer,
+    generator: Mutex<Generator>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("options", &self.options)
+            .field("deliverer", &self.deliverer)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The operations, one per row of X's endpoint table.
@@ -62,6 +78,8 @@ enum Op {
     ListSubscriptions,
     Deactivate,
     DeactivateUser,
+    Replay,
+    WebhookReplay,
 }
 
 /// Which rate limit an operation counts against.
@@ -69,6 +87,7 @@ enum Op {
 enum Group {
     Webhooks,
     Subscriptions,
+    Replay,
 }
 
 impl Op {
@@ -84,12 +103,15 @@ impl Op {
             Op::ListSubscriptions => "list-subscriptions",
             Op::Deactivate => "deactivate",
             Op::DeactivateUser => "deactivate-user",
+            Op::Replay => "replay",
+            Op::WebhookReplay => "webhook-replay",
         }
     }
 
     fn group(self) -> Group {
         match self {
             Op::Register | Op::ListWebhooks | Op::TriggerCrc | Op::DeleteWebhook => Group::Webhooks,
+            Op::Replay | Op::WebhookReplay => Group::Replay,
             _ => Group::Subscriptions,
         }
     }
@@ -101,9 +123,12 @@ impl Op {
                 Version::V2 => Need::UserOrBearer,
             },
             Op::Subscribe | Op::CheckSubscription | Op::Deactivate => Need::User,
-            Op::ListWebhooks | Op::Count | Op::ListSubscriptions | Op::DeactivateUser => {
-                Need::Bearer
-            }
+            Op::ListWebhooks
+            | Op::Count
+            | Op::ListSubscriptions
+            | Op::DeactivateUser
+            | Op::Replay
+            | Op::WebhookReplay => Need::Bearer,
         }
     }
 }
@@ -135,6 +160,21 @@ fn route(method: &Method, path: &str) -> Option<Route> {
     let id = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
     let m = method.clone();
     let (op, webhook_id, user_id) = match (version, parts.as_slice()) {
+        (Version::V2, ["webhooks", "replay"]) if m == Method::POST => {
+            (Op::WebhookReplay, None, None)
+        }
+        (Version::V1, ["replay", "webhooks", w, "subscriptions", "all"])
+        | (
+            Version::V2,
+            [
+                "account_activity",
+                "replay",
+                "webhooks",
+                w,
+                "subscriptions",
+                "all",
+            ],
+        ) if m == Method::POST => (Op::Replay, id(w), None),
         (_, ["webhooks"]) => match m {
             Method::POST => (Op::Register, None, None),
             Method::GET => (Op::ListWebhooks, None, None),
@@ -181,7 +221,11 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         },
         _ => return None,
     };
-    if matches!(op, Op::Register | Op::ListWebhooks | Op::Count) != webhook_id.is_none() {
+    if matches!(
+        op,
+        Op::Register | Op::ListWebhooks | Op::Count | Op::WebhookReplay
+    ) != webhook_id.is_none()
+    {
         return None;
     }
     Some(Route::Api {
@@ -208,7 +252,10 @@ impl Emulator {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
+                deliverer: Deliverer::new(options.delivery.faults.seed),
+                generator: Mutex::new(Generator::new(options.delivery.seed)),
                 options,
+                offset: AtomicI64::new(0),
             }),
         }
     }
@@ -226,6 +273,43 @@ impl Emulator {
         &self.inner.options
     }
 
+    /// The emulator's current time, seconds since the epoch: the clock plus whatever
+    /// [`Emulator::advance_clock`] added. Event times, replay windows and rate-limit windows use
+    /// it; OAuth timestamps and rate-limit windows use the clock alone, so clients keep working.
+    pub fn now(&self) -> u64 {
+        let base = self.inner.options.clock.now();
+        let offset = self.inner.offset.load(Ordering::SeqCst);
+        base.saturating_add_signed(offset)
+    }
+
+    /// Moves the emulator's timeline by `secs` (negative goes back), so that replay windows can
+    /// be tested without waiting. Returns the new [`Emulator::now`].
+    pub fn advance_clock(&self, secs: i64) -> u64 {
+        self.inner.offset.fetch_add(secs, Ordering::SeqCst);
+        self.now()
+    }
+
+    /// Counters of the deliveries so far.
+    pub fn delivery_stats(&self) -> DeliveryStats {
+        self.inner.deliverer.stats()
+    }
+
+    /// Waits until no delivery, retry or replay job is under way.
+    pub async fn settled(&self) {
+        self.inner.deliverer.settled().await;
+    }
+
+    pub(crate) fn deliverer(&self) -> &Deliverer {
+        &self.inner.deliverer
+    }
+
+    pub(crate) fn generator(&self) -> MutexGuard<'_, Generator> {
+        self.inner
+            .generator
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     async fn handle<B>(self, req: Request<B>) -> Response<ResponseBody>
     where
         B: http_body::Body + Send + 'static,
@@ -234,6 +318,15 @@ impl Emulator {
     {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_owned();
+        if path.starts_with(crate::control::PREFIX) {
+            let Ok(body) = Limited::new(body, MAX_BODY).collect().await else {
+                return json(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &serde_json::json!({"error": "the request body is too large or could not be read"}),
+                );
+            };
+            return self.control(&parts.method, &path, &body.to_bytes()).await;
+        }
         let Some(route) = route(&parts.method, &path) else {
             return if path.starts_with("/2/") {
                 v2_problem(
@@ -403,6 +496,7 @@ impl Emulator {
                 self.trigger_crc(version, &who, webhook_id.as_deref().unwrap_or_default())
                     .await
             }
+            Op::Replay | Op::WebhookReplay => self.replay(version, op, &who, webhook_id, req),
             _ => {
                 let mut state = self.state();
                 let webhook_id = webhook_id.as_deref().unwrap_or_default();
@@ -498,7 +592,7 @@ impl Emulator {
             app_id,
             url,
             valid: true,
-            created: self.inner.options.clock.now(),
+            created: self.now(),
             subscriptions: std::collections::BTreeSet::new(),
         };
         let body = webhook_json(&webhook, version);
@@ -507,6 +601,62 @@ impl Emulator {
             Version::V1 => json(StatusCode::OK, &body),
             Version::V2 => json(StatusCode::OK, &serde_json::json!({ "data": body })),
         }
+    }
+
+    /// The replay endpoints: the window from the query (v1.1 and v2 account activity) or from
+    /// a JSON body `{"webhook_id","from_date","to_date"}` (`/2/webhooks/replay`).
+    fn replay(
+        &self,
+        version: Version,
+        op: Op,
+        who: &Who,
+        webhook_id: Option<String>,
+        req: &Incoming,
+    ) -> Response<ResponseBody> {
+        let (webhook_id, from, to, kind) = if op == Op::WebhookReplay {
+            let body: serde_json::Value =
+                serde_json::from_slice(&req.body).unwrap_or(serde_json::Value::Null);
+            let field = |name: &str| body.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+            (
+                field("webhook_id"),
+                field("from_date"),
+                field("to_date"),
+                replay::Kind::Webhook,
+            )
+        } else {
+            let query: Vec<(String, String)> = req
+                .query
+                .as_deref()
+                .and_then(|q| form_decode(q).ok())
+                .unwrap_or_default();
+            let field = |name: &str| {
+                query
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            (
+                webhook_id,
+                field("from_date"),
+                field("to_date"),
+                replay::Kind::Subscriptions,
+            )
+        };
+        let Some(webhook_id) = webhook_id.filter(|w| !w.is_empty()) else {
+            return error(
+                version,
+                StatusCode::BAD_REQUEST,
+                codes::MISSING_PARAMETER,
+                "webhook_id: A required parameter is missing.",
+            );
+        };
+        self.start_replay(
+            version,
+            kind,
+            who.app_id(),
+            &webhook_id,
+            (from.as_deref(), to.as_deref()),
+        )
     }
 
     /// Trigger CRC: a fresh check whose outcome sets `valid`.
@@ -586,6 +736,7 @@ fn take_rate(state: &mut State, options: &Options, app_id: &str, op: Op) -> Resu
     let limit = match op.group() {
         Group::Webhooks => options.rate_limits.webhooks,
         Group::Subscriptions => options.rate_limits.subscriptions,
+        Group::Replay => options.rate_limits.replay,
     };
     let now = options.clock.now();
     let window = options.rate_limits.window.as_secs().max(1);
@@ -935,7 +1086,7 @@ fn basic_credentials(value: &str) -> Option<(String, String)> {
 /// Seconds since the epoch as `2016-06-02 23:54:02 +0000` (v1.1) or `2016-06-02T23:54:02.000Z`
 /// (v2).
 #[allow(clippy::many_single_char_names)]
-fn format_time(secs: u64, rfc3339: bool) -> String {
+pub(crate) fn format_time(secs: u64, rfc3339: bool) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);

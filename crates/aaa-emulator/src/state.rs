@@ -116,6 +116,10 @@ pub struct State {
     pub(crate) nonces: HashMap<(String, String), u64>,
     /// (app id, endpoint) -> (window end, calls made).
     pub(crate) rate_windows: HashMap<(String, &'static str), (u64, u32)>,
+    /// Every attempted delivery of the last five days, oldest first, for replay.
+    pub(crate) log: Vec<crate::delivery::Logged>,
+    /// Webhook id -> the id of its replay job under way.
+    pub(crate) replay_jobs: HashMap<String, String>,
 }
 
 fn default_webhook_limit() -> usize {
@@ -281,6 +285,33 @@ impl State {
             })
             .collect();
         serde_json::json!({ "base_url": self.base_url, "apps": apps, "users": users }).to_string()
+    }
+
+    /// Adds a webhook for `app_id` at `url` directly, without the management API or a CRC
+    /// check, and returns its id. For tests and seeding; the API path is the faithful one.
+    ///
+    /// # Errors
+    ///
+    /// When the app is unknown or the random generator fails.
+    pub fn insert_webhook(&mut self, app_id: &str, url: &str, now: u64) -> Result<String, Error> {
+        if self.app(app_id).is_none() {
+            return Err(Error::config(format!("no app has the id {app_id}")));
+        }
+        let id = random_id(&SystemRandom::new())?.to_string();
+        self.webhooks.push(Webhook {
+            id: id.clone(),
+            app_id: app_id.to_owned(),
+            url: url.to_owned(),
+            valid: true,
+            created: now,
+            subscriptions: BTreeSet::new(),
+        });
+        Ok(id)
+    }
+
+    /// The webhook with this id, to change it directly (validity, subscriptions).
+    pub fn webhook_mut(&mut self, id: &str) -> Option<&mut Webhook> {
+        self.webhooks.iter_mut().find(|w| w.id == id)
     }
 
     pub(crate) fn user(&self, user_id: &str) -> Option<&User> {

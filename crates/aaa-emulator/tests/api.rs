@@ -1021,6 +1021,7 @@ async fn rate_limits_are_counted_and_enforced() {
         o.rate_limits = RateLimits {
             webhooks: 2,
             subscriptions: 3,
+            replay: 5,
             window: Duration::from_secs(900),
         };
     })

@@ -1,0 +1,301 @@
+//! Replay like X: the window rules, one job per webhook, redelivery of the logged deliveries in
+//! order, then a signed `replay_job_status` message.
+
+use aaa_model::Timestamp;
+use bytes::Bytes;
+use http::StatusCode;
+use ring::rand::SystemRandom;
+
+use crate::crc;
+use crate::delivery::Target;
+use crate::reply::{ResponseBody, Version, error, json};
+use crate::service::{Emulator, format_time};
+use crate::state::random_id;
+
+/// Five days: how far back replay reaches, and how long deliveries are kept.
+pub(crate) const RETENTION_SECS: u64 = 5 * 24 * 60 * 60;
+/// `from_date` must be at least this old.
+const FROM_MIN_AGE_SECS: u64 = 31 * 60;
+/// `to_date` must be at least this old.
+const TO_MIN_AGE_SECS: u64 = 10 * 60;
+/// The longest window of `POST /2/webhooks/replay`.
+const WEBHOOK_REPLAY_SPAN_SECS: u64 = 24 * 60 * 60;
+
+/// Which replay endpoint was called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// v1.1 or v2 account-activity replay: up to five days.
+    Subscriptions,
+    /// `POST /2/webhooks/replay`: up to 24 hours.
+    Webhook,
+}
+
+/// Why a replay window was refused; the message is the answer's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WindowError {
+    Missing,
+    Format,
+    Order,
+    TooOld,
+    FromTooRecent,
+    ToTooRecent,
+    TooLong,
+}
+
+impl WindowError {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            Self::Missing => "from_date and to_date are required.",
+            Self::Format => "from_date and to_date must be UTC times in the format yyyymmddhhmm.",
+            Self::Order => "from_date must be earlier than to_date.",
+            Self::TooOld => "from_date must be within the last 5 days.",
+            Self::FromTooRecent => "from_date must be at least 31 minutes ago.",
+            Self::ToTooRecent => "to_date must be at least 10 minutes ago.",
+            Self::TooLong => "The time between from_date and to_date may not exceed 24 hours.",
+        }
+    }
+}
+
+/// Checks a window against `now` (seconds); on success the window in seconds, `from`
+/// inclusive and `to` exclusive.
+pub(crate) fn check_window(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: u64,
+    kind: Kind,
+) -> Result<(u64, u64), WindowError> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(WindowError::Missing);
+    };
+    let parse = |s: &str| {
+        Timestamp::parse_yyyymmddhhmm(s)
+            .ok()
+            .and_then(|t| u64::try_from(t.as_secs()).ok())
+            .ok_or(WindowError::Format)
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    if from >= to {
+        return Err(WindowError::Order);
+    }
+    if from < now.saturating_sub(RETENTION_SECS) {
+        return Err(WindowError::TooOld);
+    }
+    if from > now.saturating_sub(FROM_MIN_AGE_SECS) {
+        return Err(WindowError::FromTooRecent);
+    }
+    if to > now.saturating_sub(TO_MIN_AGE_SECS) {
+        return Err(WindowError::ToTooRecent);
+    }
+    if kind == Kind::Webhook && to - from > WEBHOOK_REPLAY_SPAN_SECS {
+        return Err(WindowError::TooLong);
+    }
+    Ok((from, to))
+}
+
+/// The `replay_job_status` message that ends a job.
+pub(crate) fn status_body(webhook_id: &str, job_id: &str, complete: bool) -> Bytes {
+    let (state, description) = if complete {
+        ("Complete", "Job completed successfully")
+    } else {
+        (
+            "Incomplete",
+            "Job failed to deliver all events, please retry your replay job",
+        )
+    };
+    Bytes::from(
+        serde_json::json!({"replay_job_status": {
+            "webhook_id": webhook_id,
+            "job_id": job_id,
+            "job_state": state,
+            "job_state_description": description,
+        }})
+        .to_string(),
+    )
+}
+
+impl Emulator {
+    /// Starts a replay job for `webhook_id` of the app `app_id` over the window `from`..`to`
+    /// (`yyyymmddhhmm`), answering as X does.
+    pub(crate) fn start_replay(
+        &self,
+        version: Version,
+        kind: Kind,
+        app_id: &str,
+        webhook_id: &str,
+        window: (Option<&str>, Option<&str>),
+    ) -> Response {
+        let (from, to) = match check_window(window.0, window.1, self.now(), kind) {
+            Ok(w) => w,
+            Err(e) => {
+                return error(version, StatusCode::BAD_REQUEST, 400, e.message());
+            }
+        };
+        let (target, secret, job_id) = {
+            let mut state = self.state();
+            let Some(webhook) = state
+                .webhooks
+                .iter()
+                .find(|w| w.id == webhook_id && w.app_id == app_id)
+            else {
+                return error(
+                    version,
+                    StatusCode::NOT_FOUND,
+                    aaa_model::rest::codes::NOT_FOUND,
+                    "Sorry, that page does not exist.",
+                );
+            };
+            let Some(app) = state.app(app_id) else {
+                return error(
+                    version,
+                    StatusCode::UNAUTHORIZED,
+                    32,
+                    "Could not authenticate you.",
+                );
+            };
+            let secret = app.consumer_secret.clone();
+            let target = Target::new(&webhook.id, &webhook.url, &secret);
+            if state.replay_jobs.contains_key(webhook_id) {
+                return error(
+                    version,
+                    StatusCode::CONFLICT,
+                    409,
+                    "A replay job is already running for this webhook.",
+                );
+            }
+            let Ok(job) = random_id(&SystemRandom::new()) else {
+                return error(
+                    version,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    131,
+                    "Internal error",
+                );
+            };
+            let job_id = job.to_string();
+            state
+                .replay_jobs
+                .insert(webhook_id.to_owned(), job_id.clone());
+            (target, secret, job_id)
+        };
+        let created = self.now();
+        self.deliverer().begin(1);
+        let this = self.clone();
+        let job = job_id.clone();
+        tokio::spawn(async move {
+            this.run_replay(target, secret, job, from, to).await;
+        });
+        match version {
+            Version::V1 => json(
+                StatusCode::ACCEPTED,
+                &serde_json::json!({"job_id": job_id, "created_at": format_time(created, false)}),
+            ),
+            Version::V2 => json(
+                StatusCode::OK,
+                &serde_json::json!({"data": {"job_id": job_id, "created_at": format_time(created, true)}}),
+            ),
+        }
+    }
+
+    /// The job: a CRC check (X checks before replaying), each logged delivery of the window in
+    /// order, then the status message.
+    async fn run_replay(&self, target: Target, secret: String, job_id: String, from: u64, to: u64) {
+        let deadline = self.options().crc_deadline;
+        let mut complete = crc::check(&target.url, &secret, deadline).await.is_ok();
+        let bodies: Vec<Bytes> = {
+            let state = self.state();
+            state
+                .log
+                .iter()
+                .filter(|l| l.webhook_id == target.webhook_id && (from..to).contains(&l.at))
+                .map(|l| l.body.clone())
+                .collect()
+        };
+        tracing::info!(
+            webhook_id = %target.webhook_id,
+            %job_id,
+            deliveries = bodies.len(),
+            "replay job started"
+        );
+        if complete {
+            for body in &bodies {
+                if !self.deliver_with_retries(&target, body).await {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        let status = status_body(&target.webhook_id, &job_id, complete);
+        let _ = self.deliver_with_retries(&target, &status).await;
+        self.state().replay_jobs.remove(&target.webhook_id);
+        tracing::info!(webhook_id = %target.webhook_id, %job_id, complete, "replay job finished");
+        self.deliverer()
+            .replay_jobs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.deliverer().end();
+    }
+}
+
+type Response = http::Response<ResponseBody>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: &str) -> u64 {
+        u64::try_from(Timestamp::parse_yyyymmddhhmm(s).unwrap().as_secs()).unwrap()
+    }
+
+    #[test]
+    fn window_rules() {
+        let now = secs("202611221200");
+        let ok = |f, t, k| check_window(Some(f), Some(t), now, k);
+        assert_eq!(
+            ok("202611221000", "202611221100", Kind::Subscriptions),
+            Ok((secs("202611221000"), secs("202611221100")))
+        );
+        // from: at least 31 minutes ago; to: at least 10 minutes ago.
+        assert_eq!(
+            ok("202611221129", "202611221150", Kind::Subscriptions),
+            Ok((secs("202611221129"), secs("202611221150")))
+        );
+        assert_eq!(
+            ok("202611221130", "202611221150", Kind::Subscriptions),
+            Err(WindowError::FromTooRecent)
+        );
+        assert_eq!(
+            ok("202611221100", "202611221151", Kind::Subscriptions),
+            Err(WindowError::ToTooRecent)
+        );
+        assert_eq!(
+            ok("202611171200", "202611171300", Kind::Subscriptions),
+            Ok((secs("202611171200"), secs("202611171300")))
+        );
+        assert_eq!(
+            ok("202611171159", "202611171300", Kind::Subscriptions),
+            Err(WindowError::TooOld)
+        );
+        assert_eq!(
+            ok("202611221000", "202611221000", Kind::Subscriptions),
+            Err(WindowError::Order)
+        );
+        assert_eq!(
+            ok("2026112210", "202611221100", Kind::Subscriptions),
+            Err(WindowError::Format)
+        );
+        assert_eq!(
+            ok("202611201000", "202611211001", Kind::Webhook),
+            Err(WindowError::TooLong)
+        );
+        assert!(ok("202611201000", "202611211000", Kind::Webhook).is_ok());
+        assert_eq!(
+            check_window(None, Some("202611221000"), now, Kind::Webhook),
+            Err(WindowError::Missing)
+        );
+    }
+
+    #[test]
+    fn status_bodies_are_xs() {
+        let v: serde_json::Value = serde_json::from_slice(&status_body("1", "2", false)).unwrap();
+        assert_eq!(v["replay_job_status"]["job_state"], "Incomplete");
+        assert_eq!(v["replay_job_status"]["job_id"], "2");
+    }
+}
