@@ -1,16 +1,17 @@
-//! `aaa replay`: the plan (`--dry-run`), X's window rules and exit codes, and real runs against a
-//! loopback stand-in for X's replay endpoints, with `aaa serve` receiving the
-//! `replay_job_status` messages into the store that `--data-dir` watches.
+//! `aaa replay`: the plan (`--dry-run`), X's window rules and exit codes, runs against a
+//! loopback stand-in for X's replay endpoints, and runs against `aaa emulate`, with `aaa serve`
+//! receiving the `replay_job_status` messages into the store that `--data-dir` watches.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{SECRET, TempDir, post, spawn_serve};
+use common::{SECRET, TempDir, post, spawn_emulate, spawn_serve};
 
 /// One request the stub received.
 #[derive(Debug, Clone)]
@@ -632,4 +633,214 @@ fn an_incomplete_job_or_a_timeout_fails_with_one_line() {
             && last.contains("within 1s"),
         "{err}"
     );
+}
+
+/// A `/_emulator/` control call; the answer's JSON.
+fn control(
+    emu: &common::Emulate,
+    method: &str,
+    what: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let body = body.to_string();
+    let reply = common::request(
+        emu.addr,
+        method,
+        &format!("/_emulator/{what}"),
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(reply.status, 200, "{what}: {reply:?}");
+    reply.json()
+}
+
+/// The stored events of `kind`.
+fn stored(data: &str, kind: &str) -> usize {
+    let reader = aaa_receiver::store::Reader::open_dir(Path::new(data)).unwrap();
+    reader
+        .events(&aaa_receiver::store::EventFilter {
+            kind: Some(kind.to_owned()),
+            ..Default::default()
+        })
+        .unwrap()
+        .len()
+}
+
+/// Waits (bounded) until the emulator has nothing under way.
+fn settled(emu: &common::Emulate) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let stats = control(emu, "GET", "deliveries", &serde_json::json!({}));
+        if stats["pending"] == 0 {
+            return stats;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deliveries never settled: {stats}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn replay_against_aaa_emulate_redelivers_and_waits_for_each_status() {
+    let mut emu = spawn_emulate(&[]);
+    let base = emu.base_url();
+    let dir = TempDir::new("replay-e2e");
+    let data = dir.arg("data");
+    let secret = emu.app("consumer_secret");
+    let mut serve = spawn_serve(
+        &["--listen", "127.0.0.1:0", "--data-dir", &data],
+        &[("AAA_CONSUMER_SECRET", &secret)],
+        1,
+        false,
+    );
+    let key = emu.app("consumer_key");
+    let app = [
+        ("AAA_CONSUMER_KEY", key.as_str()),
+        ("AAA_CONSUMER_SECRET", secret.as_str()),
+        ("AAA_BASE_URL", base.as_str()),
+    ];
+    let (owner_token, owner_secret) = (emu.owner("access_token"), emu.owner("access_token_secret"));
+    let owner = [
+        app[0],
+        app[1],
+        app[2],
+        ("AAA_ACCESS_TOKEN", owner_token.as_str()),
+        ("AAA_ACCESS_TOKEN_SECRET", owner_secret.as_str()),
+    ];
+
+    // The receiver is the webhook; one user is subscribed.
+    let (code, out, err) = run(
+        &[
+            "webhooks",
+            "register",
+            &serve.urls[0],
+            "--allow-local-urls",
+            "--json",
+        ],
+        &owner,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let hook: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let id = hook["id"].as_str().unwrap().to_owned();
+    let user = &emu.summary["users"][0];
+    let user_id = user["user_id"].as_str().unwrap().to_owned();
+    let (code, _, err) = run(
+        &[
+            "subscriptions",
+            "add",
+            "--webhook",
+            &id,
+            "--access-token",
+            user["access_token"].as_str().unwrap(),
+            "--access-token-secret",
+            user["access_token_secret"].as_str().unwrap(),
+        ],
+        &app,
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    // Three posts delivered two hours ago, on the emulator's timeline.
+    control(
+        &emu,
+        "POST",
+        "clock",
+        &serde_json::json!({"advance_secs": -7200}),
+    );
+    control(
+        &emu,
+        "POST",
+        "trigger",
+        &serde_json::json!({"user_id": user_id, "kind": "tweet_create", "count": 3}),
+    );
+    let before = settled(&emu);
+    assert_eq!(before["delivered"], 3, "{before}");
+    control(
+        &emu,
+        "POST",
+        "clock",
+        &serde_json::json!({"advance_secs": 7200}),
+    );
+    assert_eq!(stored(&data, "tweet_create"), 3);
+
+    // v2 account-activity replay over the last three hours but one: one job, redelivering the
+    // three posts, then its status.
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            "--webhook",
+            id.as_str(),
+            "--data-dir",
+            data.as_str(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(&args, &app);
+        assert_eq!(code, Some(0), "{extra:?}: {out}{err}");
+        json_lines(&out)
+    };
+    let done = replay(&["--from", "-3h", "--to", "-1h"]);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0]["job_state"], "Complete", "{}", done[0]);
+    assert_eq!(
+        done[0]["job_state_description"],
+        "Job completed successfully"
+    );
+    let stats = settled(&emu);
+    assert_eq!(stats["replay_jobs"], 1, "{stats}");
+    // Three first deliveries, then three redeliveries and the status, each at the first attempt.
+    assert_eq!(stats["attempts"], 3 + 3 + 1, "{stats}");
+    assert_eq!(stats["failed_attempts"], 0, "{stats}");
+
+    // The webhook replay over 30 hours: two jobs, the second started after the first ended
+    // (the emulator, like X, refuses a second job on a webhook while one runs).
+    let done = replay(&["--from", "-30h", "--to", "-20m", "--webhook-replay"]);
+    assert_eq!(done.len(), 2, "{done:?}");
+    assert!(
+        done.iter().all(|j| j["job_state"] == "Complete"),
+        "{done:?}"
+    );
+    assert_eq!(done[1]["from_date"], done[0]["to_date"]);
+    assert_ne!(done[0]["job_id"], done[1]["job_id"]);
+
+    // The v1.1 endpoint.
+    let done = replay(&["--from", "-3h", "--to", "-1h", "--api", "v1.1"]);
+    assert_eq!(done[0]["job_state"], "Complete", "{}", done[0]);
+
+    let stats = settled(&emu);
+    assert_eq!(stats["replay_jobs"], 4, "{stats}");
+    // Redelivered posts are duplicates to the receiver; every job's status is stored.
+    assert_eq!(stored(&data, "tweet_create"), 3);
+    assert_eq!(stored(&data, "replay_job_status"), 4);
+
+    // A window the emulator would refuse is refused before it is asked.
+    let (code, _, err) = run(
+        &[
+            "replay",
+            "--webhook",
+            &id,
+            "--from",
+            "-30h",
+            "--to",
+            "-20m",
+            "--webhook-replay",
+            "--data-dir",
+            &data,
+            "--timeout",
+            "5s",
+        ],
+        &[
+            app[0],
+            app[1],
+            ("AAA_BASE_URL", base.as_str()),
+            ("AAA_API", "v1.1"),
+        ],
+    );
+    assert_eq!(code, Some(64), "{err}");
+    assert_eq!(settled(&emu)["replay_jobs"], 4);
+
+    assert_eq!(serve.stop().code(), Some(0), "{}", serve.stderr());
+    assert_eq!(emu.stop().code(), Some(0), "{}", emu.stderr());
 }
