@@ -71,7 +71,8 @@ enum Method {
 
 /// The credentials and signing options of `aaa oauth1 header` and `aaa oauth1 curl`. The
 /// credentials come from their flag, else their variable, else the config file's profile.
-#[derive(Debug, clap::Args)]
+/// `Debug` prints no secret.
+#[derive(clap::Args)]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     config: ConfigArgs,
@@ -99,6 +100,23 @@ pub(crate) struct SignArgs {
     /// The signature method.
     #[arg(long, value_enum, default_value = "HMAC-SHA1")]
     signature_method: Method,
+}
+
+impl std::fmt::Debug for SignArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
+        f.debug_struct("SignArgs")
+            .field("config", &self.config)
+            .field("consumer_key", &self.consumer_key)
+            .field("consumer_secret", &set(&self.consumer_secret))
+            .field("token", &self.token)
+            .field("token_secret", &set(&self.token_secret))
+            .field("nonce", &self.nonce)
+            .field("timestamp", &self.timestamp)
+            .field("omit_version", &self.omit_version)
+            .field("signature_method", &self.signature_method)
+            .finish()
+    }
 }
 
 /// Arguments of `aaa oauth1 header`.
@@ -344,6 +362,26 @@ fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_args_debug_hides_secrets() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            sign: SignArgs,
+        }
+        let w = Wrap::try_parse_from([
+            "t",
+            "--consumer-secret",
+            "SECRET-1",
+            "--token-secret",
+            "SECRET-2",
+        ])
+        .unwrap();
+        let text = format!("{w:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+    }
 
     #[test]
     fn shell_quoting() {

@@ -11,7 +11,8 @@ use crate::config::ConfigArgs;
 
 /// Connection and credential flags shared by the management commands. Each value comes from
 /// its flag, else its `AAA_*` variable, else the config file's profile, else the default.
-#[derive(Debug, clap::Args)]
+/// `Debug` prints no secret.
+#[derive(clap::Args)]
 pub(crate) struct Conn {
     #[command(flatten)]
     config: ConfigArgs,
@@ -47,6 +48,22 @@ pub(crate) struct Conn {
     /// An app-only bearer token (otherwise one is fetched with the consumer key and secret).
     #[arg(long, global = true, env = "AAA_BEARER_TOKEN", hide_env_values = true)]
     bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
+        f.debug_struct("Conn")
+            .field("config", &self.config)
+            .field("base_url", &self.base_url)
+            .field("api", &self.api)
+            .field("consumer_key", &self.consumer_key)
+            .field("consumer_secret", &set(&self.consumer_secret))
+            .field("access_token", &set(&self.access_token))
+            .field("access_token_secret", &set(&self.access_token_secret))
+            .field("bearer_token", &set(&self.bearer_token))
+            .finish()
+    }
 }
 
 /// The connection settings after flags, variables and the profile are merged. `Debug` prints
@@ -470,4 +487,51 @@ pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        conn: Conn,
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let w = Wrap::try_parse_from([
+            "t",
+            "--consumer-key",
+            "visible-key",
+            "--consumer-secret",
+            "SECRET-1",
+            "--access-token",
+            "SECRET-2",
+            "--access-token-secret",
+            "SECRET-3",
+            "--bearer-token",
+            "SECRET-4",
+        ])
+        .unwrap();
+        let text = format!("{w:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(
+            text.contains("visible-key") && text.contains("<redacted>"),
+            "{text}"
+        );
+        let settings = Settings {
+            base_url: "https://api.x.com".into(),
+            version: ApiVersion::V2,
+            consumer_key: Some("k".into()),
+            consumer_secret: Some("SECRET-5".into()),
+            access_token: Some("SECRET-6".into()),
+            access_token_secret: Some("SECRET-7".into()),
+            bearer_token: Some("SECRET-8".into()),
+        };
+        let text = format!("{settings:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+    }
 }

@@ -229,14 +229,10 @@ impl Progress {
 
     fn tick(&self, waited: Duration, timeout: Duration) {
         if self.tty {
-            const SPIN: [char; 4] = ['|', '/', '-', '\\'];
-            let frame = SPIN[usize::try_from(waited.as_millis() / 250 % 4).unwrap_or(0)];
             let _ = write!(
                 std::io::stderr(),
-                "\r\x1b[2K{frame} {}: waiting for replay_job_status {} / {}",
-                self.label,
-                elapsed(waited),
-                elapsed(timeout)
+                "{}",
+                progress_line(&self.label, waited, timeout)
             );
             let _ = std::io::stderr().flush();
         }
@@ -248,6 +244,18 @@ impl Progress {
             let _ = std::io::stderr().flush();
         }
     }
+}
+
+/// The terminal's progress line: back to the start of the line, clear it, then a spinner frame,
+/// the job and the time waited. No newline, so the next one overwrites it.
+fn progress_line(label: &str, waited: Duration, timeout: Duration) -> String {
+    const SPIN: [char; 4] = ['|', '/', '-', '\\'];
+    let frame = SPIN[usize::try_from(waited.as_millis() / 250 % 4).unwrap_or(0)];
+    format!(
+        "\r\x1b[2K{frame} {label}: waiting for replay_job_status {} / {}",
+        elapsed(waited),
+        elapsed(timeout)
+    )
 }
 
 /// Polls the store (read-only) until the `replay_job_status` of `job_id` arrives, or `timeout`.
@@ -461,6 +469,26 @@ mod tests {
             ("3", "Incomplete")
         );
         assert!(job_status(b"{}").is_none());
+    }
+
+    #[test]
+    fn progress_is_one_line_rewritten_in_place() {
+        let a = progress_line(
+            "job 1/2 7",
+            Duration::from_secs(65),
+            Duration::from_secs(1800),
+        );
+        assert_eq!(
+            a,
+            "\r\x1b[2K| job 1/2 7: waiting for replay_job_status 1m05s / 30m00s"
+        );
+        let b = progress_line(
+            "job 1/2 7",
+            Duration::from_millis(65_250),
+            Duration::from_secs(1800),
+        );
+        assert!(b.starts_with("\r\x1b[2K/ "), "{b:?}");
+        assert!(!a.contains('\n') && !b.contains('\n'));
     }
 
     #[test]
