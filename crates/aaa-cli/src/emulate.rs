@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aaa_emulator::{Emulator, Options, State};
+use std::time::Duration;
+
+use aaa_emulator::{Delivery, Emulator, Faults, Options, State};
 
 use crate::Failure;
 
@@ -22,17 +24,111 @@ pub(crate) struct Args {
     /// Apply X's webhook URL rules (https, no port, a public host).
     #[arg(long)]
     strict_urls: bool,
+    /// How many users to generate besides the app owner (without --state).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    users: usize,
+    /// How long a webhook has to answer a CRC check.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
+    crc_deadline: Duration,
+    /// How often every webhook is CRC-checked again (`off` for never).
+    #[arg(long, default_value = "1h", value_name = "DURATION|off", value_parser = optional_duration)]
+    crc_interval: OptionalDuration,
+    /// How long a webhook has to answer a delivery.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
+    delivery_deadline: Duration,
+    /// The waits before each retry of a delivery that got no 200, comma-separated
+    /// (`none` for no retries).
+    #[arg(long, default_value = "25s,75s,200s", value_name = "LIST", value_parser = duration_list)]
+    retry_delays: DurationList,
+    /// Probability (0 to 1) of delivering an activity twice.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    duplicate_rate: f64,
+    /// Probability (0 to 1) of swapping a delivery with the next one.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    reorder_rate: f64,
+    /// Delay each delivery by a random time up to this long.
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = duration)]
+    max_delay: Duration,
+    /// Trust the certificates of this PEM file (besides the webpki roots) when checking and
+    /// delivering to https webhook URLs, e.g. a receiver's self-signed test certificate.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
+    /// Seed of the fault draws and of the generated payloads, so a run can be repeated.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    seed: u64,
+}
+
+/// A duration or `off`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OptionalDuration(Option<Duration>);
+
+/// A comma-separated list of durations.
+#[derive(Clone, Debug)]
+pub(crate) struct DurationList(Vec<Duration>);
+
+fn duration(s: &str) -> Result<Duration, String> {
+    crate::events::parse_duration(s)
+}
+
+fn optional_duration(s: &str) -> Result<OptionalDuration, String> {
+    if s == "off" {
+        return Ok(OptionalDuration(None));
+    }
+    let d = duration(s)?;
+    if d.is_zero() {
+        return Err("use `off` rather than 0".to_owned());
+    }
+    Ok(OptionalDuration(Some(d)))
+}
+
+fn duration_list(s: &str) -> Result<DurationList, String> {
+    if s == "none" {
+        return Ok(DurationList(Vec::new()));
+    }
+    s.split(',')
+        .map(|p| duration(p.trim()))
+        .collect::<Result<_, _>>()
+        .map(DurationList)
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?}: expected a probability from 0 to 1")),
+    }
+}
+
+impl Args {
+    fn options(&self) -> Options {
+        Options {
+            strict_urls: self.strict_urls,
+            crc_deadline: self.crc_deadline,
+            delivery: Delivery {
+                deadline: self.delivery_deadline,
+                retry_delays: self.retry_delays.0.clone(),
+                crc_interval: self.crc_interval.0,
+                faults: Faults {
+                    duplicate: self.duplicate_rate,
+                    max_delay: self.max_delay,
+                    reorder: self.reorder_rate,
+                    seed: self.seed,
+                },
+                seed: self.seed,
+            },
+            ..Options::default()
+        }
+    }
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut state = match &args.state {
         Some(path) => State::from_toml_file(path)?,
-        None => State::generate(1)?,
+        None => State::generate(args.users)?,
     };
-    let options = Options {
-        strict_urls: args.strict_urls,
-        ..Options::default()
-    };
+    let mut options = args.options();
+    for path in &args.ca_cert {
+        options.trust_pem_file(path)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

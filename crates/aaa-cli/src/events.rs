@@ -52,18 +52,23 @@ pub(crate) struct Common {
     json: bool,
 }
 
-/// Parses `90s`, `15m`, `2h`, `7d` (or plain seconds).
+/// Parses `250ms`, `90s`, `15m`, `2h`, `7d` (or plain seconds).
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("{s:?}: expected a number and a unit (s, m, h, d)"))?;
+        .map_err(|_| format!("{s:?}: expected a number and a unit (ms, s, m, h, d)"))?;
     let secs = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
         "" | "s" => n,
         "m" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
         "d" => n.saturating_mul(86_400),
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "{s:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
+            ));
+        }
     };
     Ok(Duration::from_secs(secs))
 }
@@ -105,7 +110,7 @@ fn open(common: &Common) -> Result<Reader, Failure> {
 
 /// `s` with control characters (C0, DEL and C1, which terminals may act on) written as `\u{..}`
 /// escapes. Kinds, user ids and keys come from delivered bodies and may hold any of them.
-fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -208,6 +213,7 @@ mod tests {
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("5w").is_err());
         assert!(parse_duration("h").is_err());
     }

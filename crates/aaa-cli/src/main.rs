@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod config;
 mod crypto;
+mod dev;
 mod emulate;
 mod events;
 mod input;
@@ -19,6 +20,7 @@ mod manage;
 mod parse;
 mod replay;
 mod serve;
+mod trigger;
 
 /// Tools for X's Account Activity API webhooks.
 #[derive(Debug, Parser)]
@@ -42,8 +44,13 @@ enum Command {
     Oauth1(Box<crypto::OAuth1Command>),
     /// Run the webhook receiver: CRC checks, signed deliveries, durable deduplicated store.
     Serve(Box<serve::Args>),
+    /// Try everything on this machine: emulator + receiver, a registered webhook, one event of
+    /// every kind shown as it is stored.
+    Dev(dev::Args),
     /// Run a local stand-in for X's management API; prints its credentials as one JSON line.
     Emulate(emulate::Args),
+    /// Inject activities into a running `aaa emulate`, delivered to every subscribed webhook.
+    Trigger(trigger::Args),
     /// Register, list, validate and delete webhooks with X's management API.
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
@@ -88,9 +95,14 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
         Command::Replay(args) => replay::run(*args),
+        Command::Dev(args) => {
+            init_quiet_logging();
+            dev::run(&args)
+        }
         Command::Emulate(args) => {
             init_logging();
             emulate::run(&args)
@@ -110,6 +122,16 @@ fn init_logging() {
     let filter = std::env::var("AAA_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// For `aaa dev`, whose stdout is the show: only warnings on stderr unless `AAA_LOG` says more.
+fn init_quiet_logging() {
+    let filter = std::env::var("AAA_LOG").unwrap_or_else(|_| "warn".to_owned());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -6,13 +6,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Limited};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::{BodyExt as _, Full, Limited};
 use ring::hmac;
 use ring::rand::SystemRandom;
 
 use crate::state::random_text;
+use crate::web::WebClient;
 
 /// The largest CRC answer read.
 const MAX_CRC_BODY: usize = 16 * 1024;
@@ -48,6 +47,7 @@ impl CrcFailure {
 
 /// Runs one CRC check of `url` for an app with `consumer_secret`.
 pub(crate) async fn check(
+    client: Option<&WebClient>,
     url: &str,
     consumer_secret: &str,
     deadline: Duration,
@@ -57,11 +57,16 @@ pub(crate) async fn check(
     let nonce = random_text(&rng, 16).map_err(|_| CrcFailure::Failed)?;
     let separator = if url.contains('?') { '&' } else { '?' };
     let target = format!("{url}{separator}crc_token={token}&nonce={nonce}");
-    let uri: http::Uri = target.parse().map_err(|_| CrcFailure::Failed)?;
-
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let client = client.ok_or(CrcFailure::Failed)?;
+    let request = http::Request::get(target)
+        .header(http::header::USER_AGENT, "aaa-emulator")
+        .body(Full::new(Bytes::new()))
+        .map_err(|_| CrcFailure::Failed)?;
     let exchange = async {
-        let response = client.get(uri).await.map_err(|_| CrcFailure::Failed)?;
+        let response = client
+            .request(request)
+            .await
+            .map_err(|_| CrcFailure::Failed)?;
         if response.status() != http::StatusCode::OK {
             return Err(CrcFailure::Non200);
         }

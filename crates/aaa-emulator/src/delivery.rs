@@ -11,13 +11,11 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::Full;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use ring::hmac;
 use tokio::sync::Notify;
 
 use crate::service::Emulator;
+use crate::web::WebClient;
 
 /// The header X signs deliveries with.
 pub(crate) const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";
@@ -80,7 +78,7 @@ pub struct DeliveryStats {
 
 /// The delivery machinery shared by every clone of an [`Emulator`].
 pub(crate) struct Deliverer {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Option<WebClient>,
     rng: Mutex<SplitMix64>,
     queued: AtomicU64,
     attempts: AtomicU64,
@@ -102,11 +100,9 @@ impl std::fmt::Debug for Deliverer {
 }
 
 impl Deliverer {
-    pub(crate) fn new(seed: u64) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
+    pub(crate) fn new(seed: u64, client: Option<WebClient>) -> Self {
         Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client,
             rng: Mutex::new(SplitMix64(seed)),
             queued: AtomicU64::new(0),
             attempts: AtomicU64::new(0),
@@ -118,6 +114,11 @@ impl Deliverer {
             pending: AtomicUsize::new(0),
             idle: Notify::new(),
         }
+    }
+
+    /// The HTTP client, `None` when TLS could not be set up.
+    pub(crate) fn client(&self) -> Option<&WebClient> {
+        self.client.as_ref()
     }
 
     pub(crate) fn stats(&self) -> DeliveryStats {
@@ -192,7 +193,7 @@ impl Deliverer {
             return false;
         };
         let exchange = async {
-            let response = self.client.request(request).await.ok()?;
+            let response = self.client.as_ref()?.request(request).await.ok()?;
             let status = response.status();
             // Read the answer to the end so the connection can be reused.
             let _ = http_body_util::BodyExt::collect(response.into_body()).await;
@@ -361,7 +362,7 @@ mod tests {
         let ys: Vec<u64> = (0..4).map(|_| b.next()).collect();
         assert_eq!(xs, ys);
         assert_ne!(xs[0], xs[1]);
-        let d = Deliverer::new(1);
+        let d = Deliverer::new(1, None);
         let draws: Vec<f64> = (0..1000).map(|_| d.chance()).collect();
         assert!(draws.iter().all(|f| (0.0..1.0).contains(f)));
         let low = draws.iter().filter(|f| **f < 0.5).count();

@@ -13,6 +13,7 @@ mod reply;
 mod server;
 mod service;
 mod state;
+mod web;
 
 pub use crate::control::TriggerError;
 pub use crate::delivery::DeliveryStats;

@@ -135,6 +135,34 @@ pub struct Options {
     pub clock: Clock,
     /// Delivery, retries, periodic CRC and faults.
     pub delivery: Delivery,
+    /// Root certificates trusted for `https` webhook URLs besides the webpki roots (for
+    /// example the CA of a receiver's self-signed test certificate).
+    pub tls_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
+}
+
+impl Options {
+    /// Adds every certificate of the PEM file at `path` to [`Options::tls_roots`] and returns
+    /// how many there were.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or holds no certificate.
+    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, crate::Error> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect)
+            .map_err(|e| crate::Error::config(format!("{}: {e}", path.display())))?;
+        if certs.is_empty() {
+            return Err(crate::Error::config(format!(
+                "{}: no certificate found",
+                path.display()
+            )));
+        }
+        let n = certs.len();
+        self.tls_roots.extend(certs);
+        Ok(n)
+    }
 }
 
 impl Default for Options {
@@ -146,6 +174,7 @@ impl Default for Options {
             rate_limits: RateLimits::default(),
             clock: Clock::system(),
             delivery: Delivery::default(),
+            tls_roots: Vec::new(),
         }
     }
 }

@@ -252,7 +252,10 @@ impl Emulator {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
-                deliverer: Deliverer::new(options.delivery.faults.seed),
+                deliverer: Deliverer::new(
+                    options.delivery.faults.seed,
+                    crate::web::client(&options.tls_roots),
+                ),
                 generator: Mutex::new(Generator::new(options.delivery.seed)),
                 options,
                 offset: AtomicI64::new(0),
@@ -565,7 +568,7 @@ impl Emulator {
             }
             app.consumer_secret.clone()
         };
-        if let Err(failure) = crc::check(&url, &secret, self.inner.options.crc_deadline).await {
+        if let Err(failure) = crc::check(self.deliverer().client(), &url, &secret, self.inner.options.crc_deadline).await {
             return error(
                 version,
                 StatusCode::BAD_REQUEST,
@@ -672,7 +675,7 @@ impl Emulator {
             };
             (webhook.url.clone(), app.consumer_secret.clone())
         };
-        let outcome = crc::check(&url, &secret, self.inner.options.crc_deadline).await;
+        let outcome = crc::check(self.deliverer().client(), &url, &secret, self.inner.options.crc_deadline).await;
         let mut state = self.state();
         if let Some(webhook) = state.webhooks.iter_mut().find(|w| w.id == id) {
             webhook.valid = outcome.is_ok();

@@ -1,0 +1,244 @@
+//! `aaa dev`: the whole loop on one machine. It starts the emulator and the receiver on
+//! loopback, registers the receiver's URL through the management client (so X's CRC runs for
+//! real), subscribes a demo user, triggers one activity of every kind and prints each event as
+//! the receiver stores it; then it keeps running until interrupted.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aaa_client::{ApiVersion, Client, UserToken};
+use aaa_crypto::ConsumerSecret;
+use aaa_emulator::{Activity, Emulator, Options, State};
+use aaa_receiver::{AppConfig, Limits, Metrics, NewEvent, Receiver, Store, StoreConfig};
+use tokio::sync::{mpsc, watch};
+
+use crate::Failure;
+
+/// The path the receiver listens on.
+const HOOK_PATH: &str = "/webhooks/twitter";
+
+/// Arguments of `aaa dev`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Address of the receiver (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Address of the emulator (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    emulator_listen: SocketAddr,
+    /// Directory of the receiver's event store; the emulator's credentials are written there
+    /// too (emulator.json).
+    #[arg(long, value_name = "DIR", default_value = "./aaa-dev-data")]
+    data_dir: PathBuf,
+    /// Which management API to register and subscribe with.
+    #[arg(long, value_name = "VERSION", default_value = "v2",
+          value_parser = ["v2", "v1.1"])]
+    api: String,
+    /// Exit after the first round of events instead of running until interrupted.
+    #[arg(long)]
+    once: bool,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(dev(args))
+}
+
+fn say(line: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure(format!("stdout: {e}")))
+}
+
+async fn dev(args: &Args) -> Result<ExitCode, Failure> {
+    std::fs::create_dir_all(&args.data_dir)
+        .map_err(|e| Failure(format!("{}: {e}", args.data_dir.display())))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
+    // X's side.
+    let listener = tokio::net::TcpListener::bind(args.emulator_listen)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.emulator_listen)))?;
+    let emulator_url = format!("http://{}", listener.local_addr()?);
+    let mut state = State::generate(1)?;
+    state.set_base_url(emulator_url.clone());
+    write_credentials(&args.data_dir.join("emulator.json"), &state.summary_json())?;
+    let app = state.apps()[0].clone();
+    let owner = state.users()[0].clone();
+    let demo = state.users()[1].clone();
+    let emulator = Emulator::new(state, Options::default());
+    let emulator_task = tokio::spawn(aaa_emulator::serve(
+        listener,
+        emulator.clone(),
+        stopped(stop_rx.clone()),
+    ));
+
+    // The receiver.
+    let metrics = Arc::new(Metrics::default());
+    let store = Store::open(StoreConfig::new(&args.data_dir), Arc::clone(&metrics))?;
+    let (sink, mut arrivals) = mpsc::unbounded_channel::<NewEvent>();
+    let apps = vec![AppConfig {
+        name: "dev".into(),
+        path: HOOK_PATH.into(),
+        consumer_secrets: vec![ConsumerSecret::new(app.consumer_secret.as_str())],
+    }];
+    let limits = Limits::default();
+    let receiver = Receiver::new(apps, limits, store, metrics, Some(sink))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen)))?;
+    let hook_url = format!("http://{}{HOOK_PATH}", listener.local_addr()?);
+    let receiver_task = tokio::spawn(aaa_receiver::serve(
+        listener,
+        receiver,
+        limits,
+        None,
+        stopped(stop_rx.clone()),
+    ));
+    say(&format!(
+        "aaa dev: emulator  {emulator_url}  (credentials in {})",
+        args.data_dir.join("emulator.json").display()
+    ))?;
+    say(&format!(
+        "aaa dev: receiver  {hook_url}  (store in {})",
+        args.data_dir.display()
+    ))?;
+
+    // Register and subscribe through the management client, as against X.
+    let version = if args.api == "v1.1" {
+        ApiVersion::V1_1
+    } else {
+        ApiVersion::V2
+    };
+    let client = Client::builder()
+        .base_url(emulator_url.clone())
+        .version(version)
+        .check_webhook_urls(false)
+        .consumer(app.consumer_key.clone(), app.consumer_secret.as_str())
+        .app_owner_token(
+            owner.access_token.clone(),
+            owner.access_token_secret.as_str(),
+        )
+        .build()
+        .map_err(|e| Failure(e.to_string()))?;
+    let webhook = client
+        .register_webhook(hook_url.clone())
+        .await
+        .map_err(|e| Failure(format!("registering {hook_url}: {e}")))?
+        .into_data();
+    say(&format!(
+        "aaa dev: registered webhook {} through the {} API; its CRC check passed",
+        webhook.id, args.api
+    ))?;
+    client
+        .subscribe(webhook.id.to_string())
+        .as_user(UserToken::new(
+            demo.access_token.clone(),
+            demo.access_token_secret.as_str(),
+        ))
+        .await
+        .map_err(|e| Failure(format!("subscribing @{}: {e}", demo.screen_name)))?;
+    say(&format!(
+        "aaa dev: subscribed @{} (user id {})",
+        demo.screen_name, demo.user_id
+    ))?;
+
+    // One activity of every kind, shown as the receiver stores them.
+    say(&format!(
+        "aaa dev: triggering one activity of each of the {} kinds...",
+        Activity::ALL.len()
+    ))?;
+    let expected = Activity::ALL.len();
+    let mut seen = 0;
+    for activity in Activity::ALL {
+        emulator
+            .trigger(activity, &demo.user_id, 1)
+            .map_err(|e| Failure(e.to_string()))?;
+        // One at a time, so they show in order.
+        match tokio::time::timeout(Duration::from_secs(10), arrivals.recv()).await {
+            Ok(Some(event)) => {
+                seen += 1;
+                say(&describe(&event))?;
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let all_arrived = seen == expected;
+    if all_arrived {
+        say(&format!("aaa dev: {seen} events stored, each once."))?;
+    } else {
+        say(&format!(
+            "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
+        ))?;
+    }
+
+    if !args.once {
+        let aaa = std::env::args().next().unwrap_or_else(|| "aaa".to_owned());
+        say(&format!(
+            "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
+             {aaa} trigger mention --user {} --emulator {emulator_url}\n    \
+             {aaa} trigger all --user {} --count 3 --emulator {emulator_url}\n    \
+             {aaa} events list --data-dir {}",
+            demo.user_id,
+            demo.user_id,
+            args.data_dir.display()
+        ))?;
+        let shutdown = crate::serve::shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                event = arrivals.recv() => match event {
+                    Some(event) => say(&describe(&event))?,
+                    None => break,
+                },
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    let _ = emulator_task.await;
+    if let Ok(Err(e)) = receiver_task.await {
+        return Err(Failure(format!("receiver: {e}")));
+    }
+    while let Ok(event) = arrivals.try_recv() {
+        say(&describe(&event))?;
+    }
+    Ok(if all_arrived {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// One stored event, for people: kind, user, key.
+fn describe(e: &NewEvent) -> String {
+    format!(
+        "  stored  {:<32} for {:<20} {}",
+        crate::events::printable(&e.kind),
+        crate::events::printable(e.for_user_id.as_deref().unwrap_or("-")),
+        crate::events::printable(&e.key)
+    )
+}
+
+/// Writes the emulator's credentials where only the user can read them.
+fn write_credentials(path: &Path, summary: &str) -> Result<(), Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    writeln!(file, "{summary}").map_err(|e| Failure(format!("{}: {e}", path.display())))
+}

@@ -1,0 +1,149 @@
+//! `aaa trigger`: inject activities into a running `aaa emulate` through its control endpoint.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aaa_emulator::Activity;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::Failure;
+
+/// Arguments of `aaa trigger`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The activity to generate: tweet_create, mention, favorite, follow, unfollow,
+    /// unfollow_in_follow_events, block, unblock, unblock_in_block_events, mute, unmute,
+    /// unmute_in_mute_events, tweet_delete, direct_message, direct_message_indicate_typing,
+    /// direct_message_mark_read, user_revoke; or `all` for one of each.
+    #[arg(value_name = "KIND", required_unless_present = "payload")]
+    kind: Option<String>,
+    /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
+    #[arg(long, value_name = "ID")]
+    user: Option<String>,
+    /// How many activities to generate (1 to 10000).
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    count: u32,
+    /// Deliver this file's JSON object byte for byte instead of a generated activity.
+    #[arg(long, value_name = "FILE", conflicts_with = "kind")]
+    payload: Option<PathBuf>,
+    /// The emulator's base URL, as `aaa emulate` printed it.
+    #[arg(long, env = "AAA_EMULATOR_URL", value_name = "URL")]
+    emulator: String,
+    /// Print the emulator's answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let requests = requests(args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let mut out = std::io::stdout().lock();
+        for request in requests {
+            let answer = post(&args.emulator, "/_emulator/trigger", &request).await?;
+            let line = if args.json {
+                answer.to_string()
+            } else {
+                describe(&request, &answer)
+            };
+            writeln!(out, "{line}").map_err(|e| Failure(format!("stdout: {e}")))?;
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The control requests for the arguments: one per kind (`all` gives every kind).
+fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
+    if let Some(path) = &args.payload {
+        let text = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+        let payload: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|e| Failure(format!("{}: not JSON: {e}", path.display())))?;
+        if !payload.is_object() {
+            return Err(Failure(format!(
+                "{}: the payload must be a JSON object",
+                path.display()
+            )));
+        }
+        let mut request = serde_json::json!({ "payload": payload });
+        if let Some(user) = &args.user {
+            request["user_id"] = user.as_str().into();
+        }
+        return Ok(vec![request]);
+    }
+    let Some(user) = &args.user else {
+        return Err(Failure("--user ID is required with a KIND".to_owned()));
+    };
+    let kind = args.kind.as_deref().unwrap_or_default();
+    let kinds: Vec<&str> = if kind == "all" {
+        Activity::ALL.iter().map(|a| a.name()).collect()
+    } else if Activity::from_name(kind).is_some() {
+        vec![kind]
+    } else {
+        let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
+        return Err(Failure(format!(
+            "unknown activity {kind:?}; known: {}, all",
+            known.join(", ")
+        )));
+    };
+    Ok(kinds
+        .into_iter()
+        .map(|k| serde_json::json!({"kind": k, "user_id": user, "count": args.count}))
+        .collect())
+}
+
+fn describe(request: &serde_json::Value, answer: &serde_json::Value) -> String {
+    let what = request["kind"].as_str().unwrap_or("payload");
+    let webhooks: Vec<&str> = answer["webhooks"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    format!(
+        "{} {what} for user {} -> webhook {}",
+        answer["activities"],
+        answer["user_id"].as_str().unwrap_or("?"),
+        webhooks.join(", ")
+    )
+}
+
+/// POSTs `body` to the emulator's control endpoint `path`; the answer's JSON, or its `error` as
+/// a failure.
+pub(crate) async fn post(
+    base: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, Failure> {
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let request = http::Request::post(&url)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .map_err(|e| Failure(format!("bad emulator URL {base:?}: {e}")))?;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let exchange = async {
+        let response = client.request(request).await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, bytes))
+    };
+    let (status, bytes) = tokio::time::timeout(Duration::from_secs(30), exchange)
+        .await
+        .map_err(|_| Failure(format!("the emulator at {base} did not answer in 30 s")))?
+        .map_err(|e| Failure(format!("cannot reach the emulator at {base}: {e}")))?;
+    let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if status.is_success() {
+        Ok(answer)
+    } else {
+        let why = answer["error"]
+            .as_str()
+            .map_or_else(|| format!("HTTP {status}"), str::to_owned);
+        Err(Failure(format!("emulator: {why}")))
+    }
+}
