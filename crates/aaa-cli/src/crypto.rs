@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use aaa_crypto::{ConsumerSecret, Verifier};
 use clap::{Subcommand, ValueEnum};
 
+use crate::config::ConfigArgs;
 use crate::{Failure, input};
 
 /// Arguments of `aaa crc`.
@@ -55,6 +56,8 @@ pub(crate) enum SignatureCommand {
 pub(crate) enum OAuth1Command {
     /// Print the Authorization header value for a request signed with OAuth 1.0a.
     Header(HeaderArgs),
+    /// Print a ready-to-run curl command carrying a signed Authorization header.
+    Curl(CurlArgs),
 }
 
 /// Signature methods offered by `aaa oauth1 header`.
@@ -64,6 +67,56 @@ enum Method {
     HmacSha1,
     #[value(name = "HMAC-SHA256")]
     HmacSha256,
+}
+
+/// The credentials and signing options of `aaa oauth1 header` and `aaa oauth1 curl`. The
+/// credentials come from their flag, else their variable, else the config file's profile.
+/// `Debug` prints no secret.
+#[derive(clap::Args)]
+pub(crate) struct SignArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The app's consumer key (API key).
+    #[arg(long, env = "AAA_CONSUMER_KEY")]
+    consumer_key: Option<String>,
+    /// The app's consumer secret (API secret key).
+    #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
+    consumer_secret: Option<String>,
+    /// The user's access token.
+    #[arg(long, env = "AAA_ACCESS_TOKEN")]
+    token: Option<String>,
+    /// The user's access token secret.
+    #[arg(long, env = "AAA_ACCESS_TOKEN_SECRET", hide_env_values = true)]
+    token_secret: Option<String>,
+    /// A fixed nonce instead of a random one.
+    #[arg(long)]
+    nonce: Option<String>,
+    /// A fixed timestamp (seconds since the epoch) instead of the clock.
+    #[arg(long)]
+    timestamp: Option<u64>,
+    /// Leave out oauth_version="1.0".
+    #[arg(long)]
+    omit_version: bool,
+    /// The signature method.
+    #[arg(long, value_enum, default_value = "HMAC-SHA1")]
+    signature_method: Method,
+}
+
+impl std::fmt::Debug for SignArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
+        f.debug_struct("SignArgs")
+            .field("config", &self.config)
+            .field("consumer_key", &self.consumer_key)
+            .field("consumer_secret", &set(&self.consumer_secret))
+            .field("token", &self.token)
+            .field("token_secret", &set(&self.token_secret))
+            .field("nonce", &self.nonce)
+            .field("timestamp", &self.timestamp)
+            .field("omit_version", &self.omit_version)
+            .field("signature_method", &self.signature_method)
+            .finish()
+    }
 }
 
 /// Arguments of `aaa oauth1 header`.
@@ -81,36 +134,32 @@ pub(crate) struct HeaderArgs {
     /// An extra parameter to sign, NAME=VALUE (not percent-encoded); repeatable.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
-    /// The app's consumer key (API key).
-    #[arg(long, env = "AAA_CONSUMER_KEY")]
-    consumer_key: String,
-    /// The app's consumer secret (API secret key).
-    #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: String,
-    /// The user's access token.
-    #[arg(long, env = "AAA_ACCESS_TOKEN")]
-    token: Option<String>,
-    /// The user's access token secret.
-    #[arg(long, env = "AAA_ACCESS_TOKEN_SECRET", hide_env_values = true)]
-    token_secret: Option<String>,
     /// oauth_callback, for request-token calls.
     #[arg(long)]
     callback: Option<String>,
     /// oauth_verifier, for access-token calls.
     #[arg(long)]
     verifier: Option<String>,
-    /// A fixed nonce instead of a random one.
-    #[arg(long)]
-    nonce: Option<String>,
-    /// A fixed timestamp (seconds since the epoch) instead of the clock.
-    #[arg(long)]
-    timestamp: Option<u64>,
-    /// Leave out oauth_version="1.0".
-    #[arg(long)]
-    omit_version: bool,
-    /// The signature method.
-    #[arg(long, value_enum, default_value = "HMAC-SHA1")]
-    signature_method: Method,
+    #[command(flatten)]
+    sign: SignArgs,
+}
+
+/// Arguments of `aaa oauth1 curl`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CurlArgs {
+    /// HTTP method (GET, POST, PUT, DELETE, ...).
+    method: String,
+    /// The full request URL, query string included.
+    url: String,
+    /// A form field NAME=VALUE (not percent-encoded), sent as an
+    /// application/x-www-form-urlencoded body and signed; repeatable.
+    #[arg(long = "data", value_name = "NAME=VALUE", conflicts_with = "json")]
+    data: Vec<String>,
+    /// A JSON body, sent as application/json (OAuth 1.0a does not sign JSON bodies).
+    #[arg(long, value_name = "BODY")]
+    json: Option<String>,
+    #[command(flatten)]
+    sign: SignArgs,
 }
 
 pub(crate) fn crc(args: &CrcArgs) -> ExitCode {
@@ -151,31 +200,129 @@ pub(crate) fn signature(cmd: SignatureCommand) -> Result<ExitCode, Failure> {
 }
 
 pub(crate) fn oauth1(cmd: OAuth1Command) -> Result<ExitCode, Failure> {
-    let OAuth1Command::Header(args) = cmd;
-    let header = oauth1_header(&args)?;
-    println!("{header}");
+    let line = match cmd {
+        OAuth1Command::Header(args) => match oauth1_header(&args)? {
+            Ok(header) => header,
+            Err(usage) => return Ok(usage),
+        },
+        OAuth1Command::Curl(args) => match oauth1_curl(&args)? {
+            Ok(command) => command,
+            Err(usage) => return Ok(usage),
+        },
+    };
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }
 
-fn oauth1_header(args: &HeaderArgs) -> Result<String, Failure> {
-    use aaa_crypto::oauth1::{Credentials, Request, SignatureMethod, Signer};
+/// `s` as one shell word: in single quotes, each embedded `'` written as `'\''`.
+pub(crate) fn shell_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `NAME=VALUE` split at the first `=`.
+fn name_value<'a>(flag: &str, p: &'a str) -> Result<(&'a str, &'a str), Failure> {
+    p.split_once('=')
+        .ok_or_else(|| Failure(format!("{flag} {p:?}: expected NAME=VALUE")))
+}
+
+fn oauth1_curl(args: &CurlArgs) -> Result<Result<String, ExitCode>, Failure> {
+    use aaa_crypto::oauth1::percent_encode;
+    let mut req = aaa_crypto::oauth1::Request::new(args.method.as_str(), args.url.as_str());
+    let mut form = Vec::with_capacity(args.data.len());
+    for p in &args.data {
+        let (name, value) = name_value("--data", p)?;
+        req = req.param(name, value);
+        form.push(format!(
+            "{}={}",
+            percent_encode(name),
+            percent_encode(value)
+        ));
+    }
+    if let Some(json) = &args.json {
+        if serde_json::from_str::<serde::de::IgnoredAny>(json).is_err() {
+            return Err(Failure("--json: the body is not valid JSON".into()));
+        }
+    }
+    let header = match sign(&req, &args.sign, None, None)? {
+        Ok(h) => h,
+        Err(usage) => return Ok(Err(usage)),
+    };
+    let mut words = vec![
+        "curl".to_owned(),
+        "-X".to_owned(),
+        shell_quote(&args.method.to_ascii_uppercase()),
+        shell_quote(&args.url),
+        "-H".to_owned(),
+        shell_quote(&format!("Authorization: {header}")),
+    ];
+    let body = if let Some(json) = &args.json {
+        Some(("application/json", json.clone()))
+    } else if form.is_empty() {
+        None
+    } else {
+        Some(("application/x-www-form-urlencoded", form.join("&")))
+    };
+    if let Some((content_type, body)) = body {
+        words.push("-H".to_owned());
+        words.push(shell_quote(&format!("Content-Type: {content_type}")));
+        words.push("--data-raw".to_owned());
+        words.push(shell_quote(&body));
+    }
+    Ok(Ok(words.join(" ")))
+}
+
+fn oauth1_header(args: &HeaderArgs) -> Result<Result<String, ExitCode>, Failure> {
+    use aaa_crypto::oauth1::Request;
     let mut req = Request::new(args.method.as_str(), args.url.as_str());
     if let Some(form) = &args.form {
         req = req.form(form.as_str());
     }
     for p in &args.params {
-        let Some((name, value)) = p.split_once('=') else {
-            return Err(Failure(format!("--param {p:?}: expected NAME=VALUE")));
-        };
+        let (name, value) = name_value("--param", p)?;
         req = req.param(name, value);
     }
-    let mut creds = Credentials::new(
-        args.consumer_key.as_str(),
-        ConsumerSecret::new(args.consumer_secret.as_str()),
-    );
-    match (&args.token, &args.token_secret) {
+    sign(
+        &req,
+        &args.sign,
+        args.callback.as_deref(),
+        args.verifier.as_deref(),
+    )
+}
+
+/// Signs `req` with the credentials of `args` (flags, variables, then the profile). A missing
+/// consumer key or secret is a usage error: it is printed and its exit code returned.
+fn sign(
+    req: &aaa_crypto::oauth1::Request,
+    args: &SignArgs,
+    callback: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<Result<String, ExitCode>, Failure> {
+    use aaa_crypto::oauth1::{Credentials, SignatureMethod, Signer};
+    let profile = args.config.load()?;
+    let key = args.consumer_key.clone().or(profile.consumer_key);
+    let secret = args.consumer_secret.clone().or(profile.consumer_secret);
+    let (Some(key), Some(secret)) = (key, secret) else {
+        return Ok(Err(crate::config::usage(
+            "missing credentials: give --consumer-key and --consumer-secret (or AAA_CONSUMER_KEY \
+             and AAA_CONSUMER_SECRET, or a profile that has them)",
+        )));
+    };
+    let mut creds = Credentials::new(key, ConsumerSecret::new(secret));
+    let token = args.token.clone().or(profile.access_token);
+    let token_secret = args.token_secret.clone().or(profile.access_token_secret);
+    match (token, token_secret) {
         (Some(t), Some(s)) => {
-            creds = creds.with_token(t.as_str(), aaa_crypto::TokenSecret::new(s.as_str()));
+            creds = creds.with_token(t, aaa_crypto::TokenSecret::new(s));
         }
         (None, None) => {}
         (Some(_), None) => {
@@ -199,15 +346,48 @@ fn oauth1_header(args: &HeaderArgs) -> Result<String, Failure> {
     if let Some(t) = args.timestamp {
         signer = signer.timestamp(t);
     }
-    if let Some(c) = &args.callback {
-        signer = signer.callback(c.as_str());
+    if let Some(c) = callback {
+        signer = signer.callback(c);
     }
-    if let Some(v) = &args.verifier {
-        signer = signer.verifier(v.as_str());
+    if let Some(v) = verifier {
+        signer = signer.verifier(v);
     }
     if args.omit_version {
         signer = signer.version(false);
     }
-    let signed = signer.sign(&req)?;
-    Ok(signed.header)
+    let signed = signer.sign(req)?;
+    Ok(Ok(signed.header))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_args_debug_hides_secrets() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            sign: SignArgs,
+        }
+        let w = Wrap::try_parse_from([
+            "t",
+            "--consumer-secret",
+            "SECRET-1",
+            "--token-secret",
+            "SECRET-2",
+        ])
+        .unwrap();
+        let text = format!("{w:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("plain"), "'plain'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("$HOME `x` \\ \"q\""), "'$HOME `x` \\ \"q\"'");
+    }
 }

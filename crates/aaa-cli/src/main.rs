@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod crypto;
 mod dev;
 mod emulate;
@@ -17,6 +18,7 @@ mod events;
 mod input;
 mod manage;
 mod parse;
+mod replay;
 mod serve;
 mod trigger;
 
@@ -53,6 +55,8 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
+    /// Check a replay window against X's rules, plan its jobs and run them one at a time.
+    Replay(Box<replay::Args>),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
+        Command::Replay(args) => replay::run(*args),
         Command::Dev(args) => {
             init_quiet_logging();
             dev::run(&args)

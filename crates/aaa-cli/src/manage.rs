@@ -7,16 +7,22 @@ use aaa_client::{ApiVersion, Client, ErrorKind};
 use aaa_model::rest::Webhook;
 
 use crate::Failure;
+use crate::config::ConfigArgs;
 
-/// Connection and credential flags shared by the management commands.
-#[derive(Debug, clap::Args)]
+/// Connection and credential flags shared by the management commands. Each value comes from
+/// its flag, else its `AAA_*` variable, else the config file's profile, else the default.
+/// `Debug` prints no secret.
+#[derive(clap::Args)]
 pub(crate) struct Conn {
-    /// Base URL of X's API (http:// only for a loopback host, such as `aaa emulate`).
-    #[arg(long, global = true, value_name = "URL", default_value = aaa_client::DEFAULT_BASE_URL)]
-    base_url: String,
-    /// Which management API to call.
-    #[arg(long, global = true, value_name = "VERSION", default_value = "v2", value_parser = ["v1.1", "v2"])]
-    api: String,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Base URL of X's API (http:// only for a loopback host, such as `aaa emulate`)
+    /// [default: https://api.x.com].
+    #[arg(long, global = true, env = "AAA_BASE_URL", value_name = "URL")]
+    base_url: Option<String>,
+    /// Which management API to call [default: v2].
+    #[arg(long, global = true, env = "AAA_API", value_name = "VERSION", value_parser = ["v1.1", "v2"])]
+    api: Option<String>,
     /// The app's consumer key.
     #[arg(long, global = true, env = "AAA_CONSUMER_KEY", hide_env_values = true)]
     consumer_key: Option<String>,
@@ -42,12 +48,72 @@ pub(crate) struct Conn {
     /// An app-only bearer token (otherwise one is fetched with the consumer key and secret).
     #[arg(long, global = true, env = "AAA_BEARER_TOKEN", hide_env_values = true)]
     bearer_token: Option<String>,
-    /// Skip the local webhook URL check (https, no port), for a local emulator.
-    #[arg(long, global = true)]
-    allow_local_urls: bool,
-    /// Print JSON instead of a table.
-    #[arg(long, global = true)]
-    json: bool,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
+        f.debug_struct("Conn")
+            .field("config", &self.config)
+            .field("base_url", &self.base_url)
+            .field("api", &self.api)
+            .field("consumer_key", &self.consumer_key)
+            .field("consumer_secret", &set(&self.consumer_secret))
+            .field("access_token", &set(&self.access_token))
+            .field("access_token_secret", &set(&self.access_token_secret))
+            .field("bearer_token", &set(&self.bearer_token))
+            .finish()
+    }
+}
+
+/// The connection settings after flags, variables and the profile are merged. `Debug` prints
+/// no secret.
+pub(crate) struct Settings {
+    pub(crate) base_url: String,
+    pub(crate) version: ApiVersion,
+    consumer_key: Option<String>,
+    consumer_secret: Option<String>,
+    access_token: Option<String>,
+    access_token_secret: Option<String>,
+    bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("base_url", &self.base_url)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    /// Merges flags and variables (already merged by clap) over the profile and the defaults.
+    pub(crate) fn settings(&self) -> Result<Settings, Failure> {
+        let p = self.config.load()?;
+        let api = self
+            .api
+            .clone()
+            .or(p.api)
+            .unwrap_or_else(|| "v2".to_owned());
+        Ok(Settings {
+            base_url: self
+                .base_url
+                .clone()
+                .or(p.base_url)
+                .unwrap_or_else(|| aaa_client::DEFAULT_BASE_URL.to_owned()),
+            version: if api == "v1.1" {
+                ApiVersion::V1_1
+            } else {
+                ApiVersion::V2
+            },
+            consumer_key: self.consumer_key.clone().or(p.consumer_key),
+            consumer_secret: self.consumer_secret.clone().or(p.consumer_secret),
+            access_token: self.access_token.clone().or(p.access_token),
+            access_token_secret: self.access_token_secret.clone().or(p.access_token_secret),
+            bearer_token: self.bearer_token.clone().or(p.bearer_token),
+        })
+    }
 }
 
 /// `aaa webhooks`.
@@ -55,6 +121,12 @@ pub(crate) struct Conn {
 pub(crate) struct WebhooksArgs {
     #[command(flatten)]
     conn: Conn,
+    /// Skip the local webhook URL check (https, no port), for a local emulator.
+    #[arg(long, global = true)]
+    allow_local_urls: bool,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: WebhooksCommand,
 }
@@ -81,7 +153,7 @@ enum WebhooksCommand {
 }
 
 /// A failure of a management command: usage (exit 64) or anything else (exit 1).
-enum Fail {
+pub(crate) enum Fail {
     Usage(String),
     Other(String),
 }
@@ -97,27 +169,29 @@ impl From<aaa_client::Error> for Fail {
     }
 }
 
+impl From<Failure> for Fail {
+    fn from(e: Failure) -> Fail {
+        Fail::Other(e.0)
+    }
+}
+
 impl From<std::io::Error> for Fail {
     fn from(e: std::io::Error) -> Fail {
         Fail::Other(e.to_string())
     }
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-impl Conn {
-    fn client(&self) -> Result<Client, Fail> {
-        let version = if self.api == "v1.1" {
-            ApiVersion::V1_1
-        } else {
-            ApiVersion::V2
-        };
+impl Settings {
+    /// A client for these settings; `check_urls` is the local webhook URL check.
+    pub(crate) fn client(&self, check_urls: bool) -> Result<Client, Fail> {
         let mut b = Client::builder()
             .base_url(self.base_url.clone())
-            .version(version)
-            .check_webhook_urls(!self.allow_local_urls);
+            .version(self.version)
+            .check_webhook_urls(check_urls);
         match (&self.consumer_key, &self.consumer_secret) {
             (Some(k), Some(s)) => b = b.consumer(k.clone(), s.clone()),
             (None, None) => {}
@@ -143,7 +217,7 @@ impl Conn {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -151,7 +225,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// Runs `fut` and turns its failure into the exit code: 64 for usage, 1 otherwise.
-fn finish(fut: impl std::future::Future<Output = Result<(), Fail>>) -> Result<ExitCode, Failure> {
+pub(crate) fn finish(
+    fut: impl std::future::Future<Output = Result<(), Fail>>,
+) -> Result<ExitCode, Failure> {
     match runtime()?.block_on(fut) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Fail::Other(msg)) => Err(Failure(msg)),
@@ -204,16 +280,17 @@ fn print_table(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
     out.flush()
 }
 
-fn print_json(v: &serde_json::Value) -> std::io::Result<()> {
+pub(crate) fn print_json(v: &serde_json::Value) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{v}")?;
     out.flush()
 }
 
 pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
-    let json = args.conn.json;
+    let json = args.json;
+    let settings = args.conn.settings()?;
     finish(async move {
-        let client = args.conn.client()?;
+        let client = settings.client(!args.allow_local_urls)?;
         match args.command {
             WebhooksCommand::Register { url } => {
                 let w = client.register_webhook(url).await?.into_data();
@@ -262,7 +339,7 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-fn print_line(line: &str) -> std::io::Result<()> {
+pub(crate) fn print_line(line: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")?;
     out.flush()
@@ -273,6 +350,12 @@ fn print_line(line: &str) -> std::io::Result<()> {
 pub(crate) struct SubscriptionsArgs {
     #[command(flatten)]
     conn: Conn,
+    /// Skip the local webhook URL check (https, no port), for a local emulator.
+    #[arg(long, global = true)]
+    allow_local_urls: bool,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: SubscriptionsCommand,
 }
@@ -312,9 +395,10 @@ enum SubscriptionsCommand {
 }
 
 pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure> {
-    let json = args.conn.json;
+    let json = args.json;
+    let settings = args.conn.settings()?;
     finish(async move {
-        let client = args.conn.client()?;
+        let client = settings.client(!args.allow_local_urls)?;
         match args.command {
             SubscriptionsCommand::Add { webhook } => {
                 client.subscribe(webhook.clone()).await?;
@@ -403,4 +487,51 @@ pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        conn: Conn,
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let w = Wrap::try_parse_from([
+            "t",
+            "--consumer-key",
+            "visible-key",
+            "--consumer-secret",
+            "SECRET-1",
+            "--access-token",
+            "SECRET-2",
+            "--access-token-secret",
+            "SECRET-3",
+            "--bearer-token",
+            "SECRET-4",
+        ])
+        .unwrap();
+        let text = format!("{w:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(
+            text.contains("visible-key") && text.contains("<redacted>"),
+            "{text}"
+        );
+        let settings = Settings {
+            base_url: "https://api.x.com".into(),
+            version: ApiVersion::V2,
+            consumer_key: Some("k".into()),
+            consumer_secret: Some("SECRET-5".into()),
+            access_token: Some("SECRET-6".into()),
+            access_token_secret: Some("SECRET-7".into()),
+            bearer_token: Some("SECRET-8".into()),
+        };
+        let text = format!("{settings:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+    }
 }

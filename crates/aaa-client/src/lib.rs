@@ -4,6 +4,7 @@
 mod client;
 mod error;
 mod rate_limit;
+pub mod replay_plan;
 pub mod request;
 mod route;
 mod webhook_url;

@@ -600,6 +600,7 @@ async fn rate_limits_are_typed_errors_with_the_reset_or_waited_out() {
             o.rate_limits = RateLimits {
                 webhooks: 2,
                 subscriptions: 2,
+                replay: 2,
                 window: Duration::from_secs(2),
             };
         })
