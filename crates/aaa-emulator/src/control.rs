@@ -181,7 +181,9 @@ impl Emulator {
         let deadline = self.options().crc_deadline;
         let mut out = Vec::with_capacity(webhooks.len());
         for (id, url, secret) in webhooks {
-            let valid = crc::check(self.deliverer().client(), &url, &secret, deadline).await.is_ok();
+            let valid = crc::check(self.deliverer().client(), &url, &secret, deadline)
+                .await
+                .is_ok();
             if let Some(w) = self.state().webhooks.iter_mut().find(|w| w.id == id) {
                 if w.valid != valid {
                     tracing::info!(webhook_id = %id, valid, "periodic CRC check changed validity");

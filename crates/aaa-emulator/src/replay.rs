@@ -199,7 +199,9 @@ impl Emulator {
     /// order, then the status message.
     async fn run_replay(&self, target: Target, secret: String, job_id: String, from: u64, to: u64) {
         let deadline = self.options().crc_deadline;
-        let mut complete = crc::check(self.deliverer().client(), &target.url, &secret, deadline).await.is_ok();
+        let mut complete = crc::check(self.deliverer().client(), &target.url, &secret, deadline)
+            .await
+            .is_ok();
         let bodies: Vec<Bytes> = {
             let state = self.state();
             state

@@ -568,7 +568,14 @@ impl Emulator {
             }
             app.consumer_secret.clone()
         };
-        if let Err(failure) = crc::check(self.deliverer().client(), &url, &secret, self.inner.options.crc_deadline).await {
+        if let Err(failure) = crc::check(
+            self.deliverer().client(),
+            &url,
+            &secret,
+            self.inner.options.crc_deadline,
+        )
+        .await
+        {
             return error(
                 version,
                 StatusCode::BAD_REQUEST,
@@ -675,7 +682,13 @@ impl Emulator {
             };
             (webhook.url.clone(), app.consumer_secret.clone())
         };
-        let outcome = crc::check(self.deliverer().client(), &url, &secret, self.inner.options.crc_deadline).await;
+        let outcome = crc::check(
+            self.deliverer().client(),
+            &url,
+            &secret,
+            self.inner.options.crc_deadline,
+        )
+        .await;
         let mut state = self.state();
         if let Some(webhook) = state.webhooks.iter_mut().find(|w| w.id == id) {
             webhook.valid = outcome.is_ok();
