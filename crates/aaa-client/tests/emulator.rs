@@ -327,6 +327,38 @@ async fn whole_lifecycle(version: ApiVersion) {
         .into_data();
     assert_eq!(count.active(), Some(0));
 
+    // Replay, an hour later on the emulator's timeline: the window of this test is old enough.
+    let start = emu.emulator.now();
+    emu.emulator.advance_clock(3600);
+    let minute = |secs: u64| {
+        let t = aaa_model::Timestamp::from_secs(i64::try_from(secs).unwrap());
+        aaa_model::Timestamp::parse_yyyymmddhhmm(&t.to_yyyymmddhhmm()).unwrap()
+    };
+    let (from, to) = (minute(start - 120), minute(start + 120));
+    let job = bounded(client.replay(id.clone(), from, to))
+        .await
+        .unwrap()
+        .into_data();
+    assert!(!job.job_id.as_str().is_empty());
+    assert!(job.created_at.is_some());
+    emu.emulator.settled().await;
+    if version == ApiVersion::V2 {
+        let job = bounded(client.webhook_replay(id.clone(), from, to))
+            .await
+            .unwrap()
+            .into_data();
+        assert!(!job.job_id.as_str().is_empty());
+        emu.emulator.settled().await;
+    }
+    let too_recent = bounded(client.replay(
+        id.clone(),
+        minute(emu.emulator.now() - 60),
+        minute(emu.emulator.now()),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(too_recent.status(), Some(400), "{too_recent}");
+
     let deleted = bounded(client.delete_webhook(id.clone())).await.unwrap();
     assert_eq!(deleted.data().deleted, Some(true));
     assert!(
