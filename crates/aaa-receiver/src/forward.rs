@@ -114,7 +114,7 @@ impl Forwarder {
                 let r = reader
                     .as_ref()
                     .ok_or_else(crate::store::StoreError::closed)?;
-                next_batch(r, shards)
+                next_batch(r, shards, |k| self.store.durable_delivery_id(k))
             })();
             let batch = match next {
                 Ok((batch, lag)) => {
@@ -205,16 +205,21 @@ const READ_BATCH: usize = 64;
 /// cursor are read in storage order and merged by write time (then shard, then id). Only the
 /// deliveries up to the last one read from a shard that had more are taken, so a delivery of
 /// another shard that was not read yet cannot be older than one taken.
+///
+/// Only deliveries up to each shard's durable id are taken (`durable(k)`); a shard with a row
+/// past it cuts the batch just before that row, for the same reason.
 fn next_batch(
     r: &crate::store::Reader,
     shards: usize,
+    durable: impl Fn(usize) -> i64,
 ) -> Result<(Vec<StoredDelivery>, i64), crate::store::StoreError> {
     let mut lag = 0i64;
     let mut bound: Option<(i64, usize, i64)> = None;
+    let mut cut: Option<(i64, usize, i64)> = None;
     let mut per_shard = Vec::with_capacity(shards);
     for k in 0..shards {
         let cursor = r.shard_cursor(k, CURSOR)?;
-        let batch = r.shard_deliveries_after(k, cursor, READ_BATCH)?;
+        let mut batch = r.shard_deliveries_after(k, cursor, READ_BATCH)?;
         lag = lag.saturating_add(r.shard_last_delivery_id(k)? - cursor);
         if batch.len() == READ_BATCH {
             if let Some(last) = batch.last() {
@@ -222,12 +227,21 @@ fn next_batch(
                 bound = Some(bound.map_or(key, |b| b.min(key)));
             }
         }
+        let limit = durable(k);
+        if let Some(first) = batch.iter().position(|d| d.id > limit) {
+            let key = batch[first].order_key();
+            cut = Some(cut.map_or(key, |c| c.min(key)));
+            batch.truncate(first);
+        }
         per_shard.push(batch);
     }
     let mut all: Vec<StoredDelivery> = per_shard.into_iter().flatten().collect();
     all.sort_by_key(StoredDelivery::order_key);
     if let Some(bound) = bound {
         all.retain(|d| d.order_key() <= bound);
+    }
+    if let Some(cut) = cut {
+        all.retain(|d| d.order_key() < cut);
     }
     Ok((all, lag))
 }
@@ -237,5 +251,66 @@ async fn wait(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>, d: Du
     tokio::select! {
         () = shutdown.as_mut() => true,
         () = tokio::time::sleep(d) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{Content, Delivery, EventRecord, Store, StoreConfig};
+
+    fn delivery(user: &str, n: u32) -> Arc<Delivery> {
+        let body = format!(r#"{{"for_user_id":"{user}","favorite_events":[{{"id":"f{n}"}}]}}"#);
+        let len = body.len();
+        Arc::new(Delivery {
+            app: "t".into(),
+            received_at: 1,
+            signature: "sha256=x".into(),
+            body: bytes::Bytes::from(body),
+            content: Content::Events(vec![EventRecord {
+                key: format!("favorite/{user}/f{n}"),
+                kind: "favorite".into(),
+                for_user_id: Some(user.into()),
+                range: 0..len,
+            }]),
+        })
+    }
+
+    #[tokio::test]
+    async fn batches_stop_before_a_delivery_not_yet_durable() {
+        let dir = std::env::temp_dir().join(format!("aaa-forward-durable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = StoreConfig::new(&dir);
+        config.shards = 2;
+        let store = Store::open(config, Arc::new(crate::Metrics::default())).unwrap();
+        let mut ids = Vec::new();
+        for n in 0..6 {
+            // Alternate users so that both files get deliveries.
+            let d = delivery(if n % 2 == 0 { "1" } else { "2" }, n);
+            let shard = d.shard(2);
+            let id = store.append(d).await.unwrap().delivery_id.unwrap();
+            ids.push((shard, id));
+        }
+        let r = store.reader().unwrap();
+        let everything = |k: usize| store.durable_delivery_id(k);
+        let (all, _) = next_batch(&r, 2, everything).unwrap();
+        assert_eq!(all.len(), 6);
+        // Pretend the fourth delivery's sync is still under way: it and everything stored after
+        // it, in either file, wait.
+        let (held_shard, held_id) = ids[3];
+        let (some, _) = next_batch(&r, 2, |k| {
+            if k == held_shard {
+                held_id - 1
+            } else {
+                store.durable_delivery_id(k)
+            }
+        })
+        .unwrap();
+        let taken: Vec<(usize, i64)> = some.iter().map(|d| (d.shard, d.id)).collect();
+        assert_eq!(taken, ids[..3].to_vec());
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

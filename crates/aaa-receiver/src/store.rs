@@ -1,5 +1,6 @@
-//! The embedded store: SQLite files in WAL mode with `synchronous=FULL`, each with one writer
-//! thread and group commit.
+//! The embedded store: SQLite files in WAL mode, each with one writer thread, group commit and
+//! one sync thread that makes every commit durable (an `fdatasync` of the WAL) before anyone
+//! hears of it.
 //!
 //! The store is split into [`StoreConfig::shards`] files. A delivery goes to the file chosen by a
 //! stable hash of its `for_user_id` (see [`Delivery::shard`]); dedupe keys are scoped by
@@ -8,15 +9,27 @@
 //!
 //! Every request that wants to store a delivery sends it to the writer thread and waits. The
 //! writer takes everything that is queued (up to [`MAX_BATCH`]), writes it in one transaction and
-//! commits once, so concurrent requests share one fsync. Each delivery sits in its own savepoint:
-//! its events are inserted with their dedupe keys under a `UNIQUE` constraint, and a delivery that
-//! brought no new event is rolled back to its savepoint, so a redelivered body is stored once.
-//! A request learns the outcome only after the commit returned, which is when it may answer 200.
+//! commits once, so concurrent requests share one fsync. A delivery's events are inserted with
+//! their dedupe keys under a `UNIQUE` constraint, and a delivery that brought no new event is
+//! deleted again in the same transaction, so a redelivered body is stored once.
+//!
+//! Durability is pipelined: the writer commits with `synchronous=NORMAL` (SQLite writes the WAL
+//! frames but does not sync them) and hands the batch to the file's sync thread, which calls
+//! `fdatasync` on the WAL file and only then answers the batch's requests. While one batch is
+//! being synced, the writer already writes the next one, and one `fdatasync` covers every batch
+//! written before it started. What is acknowledged is exactly what `synchronous=FULL` would have
+//! made durable (every frame of the commit, on disk); only the waiting overlaps. Checkpoints run on
+//! another connection that syncs the WAL before copying it and the database after. If an
+//! `fdatasync` fails, the file is poisoned: every later write is refused until the process
+//! restarts and SQLite recovers from what is really on disk, because after a failed `fdatasync`
+//! the kernel may have dropped pages that SQLite believes written.
+//!
+//! A request learns the outcome only after its batch is durable, which is when it may answer 200.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -261,6 +274,8 @@ enum Job {
 struct Shard {
     tx: SyncSender<Job>,
     healthy: Arc<AtomicBool>,
+    /// The highest delivery id known durable (see [`Store::durable_delivery_id`]).
+    durable: Arc<AtomicI64>,
 }
 
 /// A handle on the store. Cheap to clone; the writer threads stop when the last handle is dropped.
@@ -396,17 +411,46 @@ impl Store {
         let committed = Arc::new(Notify::new());
         let mut shards = Vec::with_capacity(config.shards);
         for (k, conn) in conns.into_iter().enumerate() {
+            // What an earlier process committed may not have been synced yet (it stopped between
+            // its commit and the sync): sync it now, so that everything in the file is durable.
+            let mut wal = config.db_path(k).into_os_string();
+            wal.push("-wal");
+            let wal = PathBuf::from(wal);
+            if let Ok(file) = std::fs::File::open(&wal) {
+                file.sync_data()
+                    .map_err(|e| StoreError(format!("cannot sync {}: {e}", wal.display())))?;
+            }
+            let last: i64 =
+                conn.query_row("SELECT COALESCE(MAX(id), 0) FROM deliveries", [], |r| {
+                    r.get(0)
+                })?;
+            let durable = Arc::new(AtomicI64::new(last));
             let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
             let healthy = Arc::new(AtomicBool::new(true));
-            let writer = Writer {
+            let poisoned = Arc::new(AtomicBool::new(false));
+            let (synced, to_sync) = mpsc::channel();
+            let syncer = Syncer {
                 shard: k,
-                conn: Some(conn),
-                last_us: 0,
-                config: Arc::clone(&config),
+                durable: Arc::clone(&durable),
                 healthy: Arc::clone(&healthy),
+                poisoned: Arc::clone(&poisoned),
                 committed: Arc::clone(&committed),
                 metrics: Arc::clone(&metrics),
             };
+            let writer = Writer {
+                shard: k,
+                conn: Some(conn),
+                wal: None,
+                synced,
+                poisoned,
+                last_us: 0,
+                config: Arc::clone(&config),
+                healthy: Arc::clone(&healthy),
+            };
+            std::thread::Builder::new()
+                .name(format!("aaa-store-sync-{k}"))
+                .spawn(move || syncer.run(&to_sync))
+                .map_err(|e| StoreError(format!("cannot start the sync thread: {e}")))?;
             let db = config.db_path(k);
             let alive = Arc::downgrade(&committed);
             std::thread::Builder::new()
@@ -417,7 +461,11 @@ impl Store {
                 .name(format!("aaa-store-writer-{k}"))
                 .spawn(move || writer.run(&rx))
                 .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
-            shards.push(Shard { tx, healthy });
+            shards.push(Shard {
+                tx,
+                healthy,
+                durable,
+            });
         }
         Ok(Store {
             shards: shards.into(),
@@ -505,9 +553,19 @@ impl Store {
             .all(|s| s.healthy.load(Ordering::Relaxed))
     }
 
-    /// Resolves after the next commit (of any shard).
+    /// Resolves after the next commit (of any shard) is durable.
     pub fn committed(&self) -> &Notify {
         &self.committed
+    }
+
+    /// The highest delivery id of shard `shard` known to be durable: everything up to it was
+    /// synced. A reader of the file may already see later rows (committed, their sync under way);
+    /// whatever passes deliveries on (the forwarder) stops here, so it never passes on a delivery
+    /// that a power loss could still take back.
+    pub fn durable_delivery_id(&self, shard: usize) -> i64 {
+        self.shards
+            .get(shard)
+            .map_or(0, |s| s.durable.load(Ordering::SeqCst))
     }
 
     /// The store's settings.
@@ -540,7 +598,7 @@ fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreEr
     // Checkpoints run on their own thread (see `checkpointer`), not inside the commits that
     // requests wait for.
     conn.execute_batch(
-        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;",
+        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;",
     )?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let shards = i64::try_from(config.shards).unwrap_or(i64::MAX);
@@ -620,13 +678,17 @@ fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
 struct Writer {
     shard: usize,
     conn: Option<Connection>,
+    /// The WAL file of `conn`, opened once per connection, for the sync thread to `fdatasync`.
+    wal: Option<Arc<std::fs::File>>,
+    /// Committed batches on their way to the sync thread.
+    synced: mpsc::Sender<Written>,
+    /// Set for good by the sync thread when an `fdatasync` fails.
+    poisoned: Arc<AtomicBool>,
     /// The write time given to the last batch, so that write times never go down within a
     /// file (even when the clock does): ids and write times then sort the same way.
     last_us: i64,
     config: Arc<StoreConfig>,
     healthy: Arc<AtomicBool>,
-    committed: Arc<Notify>,
-    metrics: Arc<Metrics>,
 }
 
 impl Writer {
@@ -644,20 +706,40 @@ impl Writer {
                 .iter()
                 .filter(|j| matches!(j, Job::Append(..)))
                 .count();
-            let result = self.commit(&batch);
-            self.metrics.observe_commit(started.elapsed(), appends);
-            self.healthy.store(result.is_ok(), Ordering::Relaxed);
+            if self.poisoned.load(Ordering::SeqCst) {
+                let e = StoreError(
+                    "an earlier fdatasync of the store failed; restart to recover".into(),
+                );
+                for job in batch {
+                    job.reply(Err(e.clone()));
+                }
+                continue;
+            }
+            let result = self.commit(&batch).and_then(|outcomes| {
+                let wal = self.wal_file()?;
+                Ok((outcomes, wal))
+            });
             match result {
-                Ok(outcomes) => {
-                    for (job, outcome) in batch.into_iter().zip(outcomes) {
-                        job.reply(Ok(outcome));
+                Ok((outcomes, wal)) => {
+                    let written = Written {
+                        jobs: batch.into_iter().zip(outcomes).collect(),
+                        wal,
+                        started,
+                        appends,
+                    };
+                    if let Err(mpsc::SendError(w)) = self.synced.send(written) {
+                        let e = StoreError("the sync thread stopped".into());
+                        for (job, _) in w.jobs {
+                            job.reply(Err(e.clone()));
+                        }
                     }
-                    self.committed.notify_waiters();
                 }
                 Err(e) => {
+                    self.healthy.store(false, Ordering::Relaxed);
                     tracing::error!(error = %e, shard = self.shard, deliveries = appends, "store write failed");
                     // Reopen on the next batch: the condition (disk full, file replaced) may clear.
                     self.conn = None;
+                    self.wal = None;
                     for job in batch {
                         job.reply(Err(e.clone()));
                     }
@@ -666,14 +748,30 @@ impl Writer {
         }
     }
 
+    /// The open WAL file of the current connection (it exists once the connection has read the
+    /// database in WAL mode, which `open_writer` does).
+    fn wal_file(&mut self) -> Result<Arc<std::fs::File>, StoreError> {
+        if let Some(wal) = &self.wal {
+            return Ok(Arc::clone(wal));
+        }
+        let mut path = self.config.db_path(self.shard).into_os_string();
+        path.push("-wal");
+        let file = std::fs::File::open(&path)
+            .map_err(|e| StoreError(format!("cannot open the WAL file to sync it: {e}")))?;
+        let file = Arc::new(file);
+        self.wal = Some(Arc::clone(&file));
+        Ok(file)
+    }
+
     fn commit(&mut self, batch: &[Job]) -> Result<Vec<Outcome>, StoreError> {
         if self.conn.is_none() {
+            self.wal = None;
             self.conn = Some(open_writer(&self.config, self.shard)?);
         }
         let Some(conn) = self.conn.as_mut() else {
             return Err(StoreError("no connection".into()));
         };
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if self.last_us == 0 {
             self.last_us = tx.query_row(
                 "SELECT COALESCE(MAX(stored_us), 0) FROM deliveries",
@@ -685,7 +783,7 @@ impl Writer {
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in batch {
             outcomes.push(match job {
-                Job::Append(d, _) => Outcome::Appended(append(&mut tx, d, stored_us)?),
+                Job::Append(d, _) => Outcome::Appended(append(&tx, d, stored_us)?),
                 Job::SetCursor(name, cursor, _) => {
                     tx.prepare_cached(
                         "INSERT INTO cursors (name, cursor) VALUES (?1, ?2)
@@ -700,6 +798,81 @@ impl Writer {
         tx.commit()?;
         self.last_us = stored_us;
         Ok(outcomes)
+    }
+}
+
+/// A batch committed by the writer, waiting for its WAL to be synced.
+struct Written {
+    jobs: Vec<(Job, Outcome)>,
+    wal: Arc<std::fs::File>,
+    started: Instant,
+    appends: usize,
+}
+
+/// The sync thread of one store file: takes every batch the writer has committed, syncs the WAL
+/// once for all of them (once per WAL file, should the writer have reopened it), then answers
+/// their requests. A failed `fdatasync` poisons the file (see the module docs).
+struct Syncer {
+    shard: usize,
+    durable: Arc<AtomicI64>,
+    healthy: Arc<AtomicBool>,
+    poisoned: Arc<AtomicBool>,
+    committed: Arc<Notify>,
+    metrics: Arc<Metrics>,
+}
+
+impl Syncer {
+    fn run(self, rx: &Receiver<Written>) {
+        while let Ok(first) = rx.recv() {
+            let mut group = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                group.push(more);
+            }
+            let mut result = Ok(());
+            let mut done: Vec<&Arc<std::fs::File>> = Vec::new();
+            for w in &group {
+                if !done.iter().any(|f| Arc::ptr_eq(f, &w.wal)) {
+                    if let Err(e) = w.wal.sync_data() {
+                        result = Err(StoreError(format!("fdatasync of the WAL failed: {e}")));
+                        break;
+                    }
+                    done.push(&w.wal);
+                }
+            }
+            match result {
+                Ok(()) => {
+                    self.healthy.store(true, Ordering::Relaxed);
+                    let newest = group
+                        .iter()
+                        .flat_map(|w| &w.jobs)
+                        .filter_map(|(_, o)| match o {
+                            Outcome::Appended(a) => a.delivery_id,
+                            _ => None,
+                        })
+                        .max();
+                    if let Some(id) = newest {
+                        self.durable.fetch_max(id, Ordering::SeqCst);
+                    }
+                    for w in group {
+                        self.metrics.observe_commit(w.started.elapsed(), w.appends);
+                        for (job, outcome) in w.jobs {
+                            job.reply(Ok(outcome));
+                        }
+                    }
+                    self.committed.notify_waiters();
+                }
+                Err(e) => {
+                    self.poisoned.store(true, Ordering::SeqCst);
+                    self.healthy.store(false, Ordering::Relaxed);
+                    tracing::error!(error = %e, shard = self.shard, "store sync failed; refusing writes until restart");
+                    for w in group {
+                        for (job, _) in w.jobs {
+                            job.reply(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -742,11 +915,14 @@ fn digest(body: &[u8]) -> String {
 }
 
 fn append(
-    tx: &mut rusqlite::Transaction<'_>,
+    tx: &rusqlite::Transaction<'_>,
     d: &Delivery,
     stored_us: i64,
 ) -> Result<Appended, StoreError> {
-    let sp = tx.savepoint()?;
+    // No savepoint per delivery: the only statement failures are I/O errors and a full store,
+    // which fail the whole transaction (every request of the batch gets the error), and a
+    // delivery that brought nothing new is deleted again below. Savepoints would copy every page
+    // a delivery touches into the statement journal first.
     // Only quarantined bodies are deduplicated by digest (events are, by key).
     let (status, error, digest) = match &d.content {
         Content::Events(_) => ("ok", None, None),
@@ -758,7 +934,7 @@ fn append(
         Content::Events(events) => i64::try_from(events.len()).unwrap_or(i64::MAX),
         Content::Quarantined(_) => 0,
     };
-    let inserted = sp
+    let inserted = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO deliveries
                  (app, received_at, signature, body, status, error, digest, new_events, stored_us)
@@ -779,17 +955,16 @@ fn append(
         // The same quarantined body again.
         return Ok(Appended::default());
     }
-    let delivery_id = sp.last_insert_rowid();
+    let delivery_id = tx.last_insert_rowid();
     let mut out = Appended {
         delivery_id: Some(delivery_id),
         ..Appended::default()
     };
     let Content::Events(events) = &d.content else {
-        sp.commit()?;
         return Ok(out);
     };
     {
-        let mut insert = sp.prepare_cached(
+        let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events
                  (key, kind, for_user_id, delivery_id, received_at, raw_start, raw_end)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -814,7 +989,9 @@ fn append(
         }
     }
     if out.new_events.is_empty() {
-        // Nothing new: keep no copy of the body (the savepoint rolls back on drop).
+        // Nothing new: keep no copy of the body.
+        tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?
+            .execute(params![delivery_id])?;
         return Ok(Appended {
             delivery_id: None,
             new_events: Vec::new(),
@@ -823,10 +1000,9 @@ fn append(
     }
     let new_events = i64::try_from(out.new_events.len()).unwrap_or(i64::MAX);
     if new_events != assumed_new {
-        sp.prepare_cached("UPDATE deliveries SET new_events = ?1 WHERE id = ?2")?
+        tx.prepare_cached("UPDATE deliveries SET new_events = ?1 WHERE id = ?2")?
             .execute(params![new_events, delivery_id])?;
     }
-    sp.commit()?;
     Ok(out)
 }
 
