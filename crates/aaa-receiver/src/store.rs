@@ -42,6 +42,12 @@ use crate::metrics::Metrics;
 /// The most deliveries committed in one transaction.
 pub const MAX_BATCH: usize = 256;
 
+/// The WAL size past which the checkpoint thread makes the WAL start over. A safety valve for
+/// long stretches of overload: a `RESTART` checkpoint holds the writer back, so it is not
+/// routine. Whenever the load leaves the passive checkpoints a moment to catch up, SQLite starts
+/// the WAL over by itself (and truncates it to `journal_size_limit`, 64 MiB).
+const WAL_RESTART_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// How many deliveries may wait for the writer before new ones are refused (503).
 const QUEUE_DEPTH: usize = 4096;
 
@@ -598,7 +604,8 @@ fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreEr
     // Checkpoints run on their own thread (see `checkpointer`), not inside the commits that
     // requests wait for.
     conn.execute_batch(
-        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;",
+        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;
+         PRAGMA journal_size_limit=67108864;",
     )?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let shards = i64::try_from(config.shards).unwrap_or(i64::MAX);
@@ -654,9 +661,15 @@ fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreEr
 }
 
 /// Copies the WAL back into the database once a second (a passive checkpoint never blocks the
-/// writer), so the WAL stays small without the writer paying for it. Stops with the writers
-/// (when `alive` can no longer be upgraded).
+/// writer), so the writer does not pay for it. Under steady load a passive checkpoint never
+/// catches up with the writer, and SQLite only starts the WAL over once it has; so when the WAL
+/// has grown past [`WAL_RESTART_BYTES`], a `RESTART` checkpoint holds the writer back for the
+/// frames written since the passive one, and the WAL starts over (and is truncated to 64 MiB,
+/// see `journal_size_limit`). Stops with the writers (when `alive` can no longer be upgraded).
 fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
     let mut conn = None;
     loop {
         std::thread::sleep(Duration::from_secs(1));
@@ -665,9 +678,17 @@ fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
         }
         if conn.is_none() {
             conn = Connection::open(db).ok();
+            if let Some(c) = &conn {
+                let _ = c.busy_timeout(Duration::from_secs(1));
+            }
         }
         if let Some(c) = &conn {
-            if let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            let mut result = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
+            if result.is_ok() && big {
+                result = c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+            }
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "checkpoint failed");
                 conn = None;
             }
