@@ -8,7 +8,6 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use common::{Emulate, Serve, TempDir, aaa, aaa_env, request, spawn_emulate, spawn_serve};
 
 /// `aaa ARGS --base-url B --api v2 --json` with the app's credentials and the owner's token.
@@ -251,23 +250,7 @@ fn a_replay_after_a_long_outage_restores_what_was_missed_without_duplicates() {
 
     // An hour later, replay the window of the outage and around it.
     control(&emu, "POST", "/_emulator/clock", r#"{"advance_secs":3600}"#);
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        emu.app("consumer_key"),
-        emu.app("consumer_secret")
-    ));
-    let token = request(
-        emu.addr,
-        "POST",
-        "/oauth2/token",
-        &[
-            ("authorization", &format!("Basic {basic}")),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ],
-        b"grant_type=client_credentials",
-    )
-    .unwrap()
-    .json()["access_token"]
+    let token = emu.token_reply().json()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -2,7 +2,6 @@
 
 mod common;
 
-use base64::Engine as _;
 use common::{request, spawn_emulate};
 
 #[test]
@@ -40,25 +39,7 @@ fn emulate_prints_its_credentials_serves_requests_and_stops_on_sigterm() {
     );
 
     // A bearer token from /oauth2/token, then the webhook list with it.
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        emu.app("consumer_key"),
-        emu.app("consumer_secret")
-    ));
-    let token = request(
-        emu.addr,
-        "POST",
-        "/oauth2/token",
-        &[
-            ("authorization", &format!("Basic {basic}")),
-            (
-                "content-type",
-                "application/x-www-form-urlencoded;charset=UTF-8",
-            ),
-        ],
-        b"grant_type=client_credentials",
-    )
-    .unwrap();
+    let token = emu.token_reply();
     assert_eq!(token.status, 200, "{token:?}");
     let token = token.json();
     assert_eq!(token["token_type"], "bearer");

@@ -5,28 +5,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{Emulate, TempDir, spawn_emulate};
 
 /// Runs `aaa ARGS` with no `AAA_*` variable but `env`, `XDG_CONFIG_HOME` set to `config_home`.
 fn run(config_home: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaa"));
-    cmd.args(args).env("XDG_CONFIG_HOME", config_home);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AAA_") {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run aaa");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let home = config_home.display().to_string();
+    let mut all = vec![("XDG_CONFIG_HOME", home.as_str())];
+    all.extend_from_slice(env);
+    common::aaa_env(args, &all)
 }
 
 /// Writes `text` to `path` (creating its directory) with mode 0600.

@@ -7,7 +7,6 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -109,40 +108,7 @@ impl Stub {
 
 /// Runs `aaa ARGS` (bounded) with no `AAA_*` variable but `env`, and an empty config home.
 fn run(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let home = TempDir::new("replay-home");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaa"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("XDG_CONFIG_HOME", home.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AAA_") {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn aaa");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let mut stderr = String::new();
-    let _ = err.read_to_string(&mut stderr);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "aaa {args:?} did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    (status.code(), reader.join().unwrap(), stderr)
+    common::aaa_env(args, env)
 }
 
 fn json_lines(text: &str) -> Vec<serde_json::Value> {

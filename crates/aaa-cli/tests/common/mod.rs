@@ -346,34 +346,10 @@ pub(crate) fn get(addr: SocketAddr, path: &str) -> Reply {
     request(addr, "GET", path, &[], b"").expect("GET")
 }
 
-/// Runs `aaa ARGS` to completion (bounded) and returns (exit code, stdout, stderr).
+/// Runs `aaa ARGS` to completion (bounded) and returns (exit code, stdout, stderr); see
+/// [`aaa_env`].
 pub(crate) fn aaa(args: &[&str]) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aaa"))
-        .args(args)
-        .env_remove("AAA_CONSUMER_SECRET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn aaa");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let mut stderr = String::new();
-    let _ = err.read_to_string(&mut stderr);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "aaa {args:?} did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    (status.code(), reader.join().unwrap(), stderr)
+    aaa_env(args, &[])
 }
 
 /// A signed POST of `body` to `path` that may fail (the server may be gone).
@@ -467,6 +443,30 @@ impl Emulate {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// `POST /oauth2/token` with the app's key and secret: the reply (status 200 and
+    /// `{"token_type":"bearer","access_token"}` when all is well).
+    pub(crate) fn token_reply(&self) -> Reply {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.app("consumer_key"),
+            self.app("consumer_secret")
+        ));
+        request(
+            self.addr,
+            "POST",
+            "/oauth2/token",
+            &[
+                ("authorization", &format!("Basic {basic}")),
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded;charset=UTF-8",
+                ),
+            ],
+            b"grant_type=client_credentials",
+        )
+        .expect("POST /oauth2/token")
+    }
+
     /// SIGTERM, then the exit status (bounded).
     pub(crate) fn stop(&mut self) -> ExitStatus {
         let status = Command::new("kill")
@@ -498,29 +498,47 @@ impl Drop for Emulate {
     }
 }
 
-/// Runs `aaa ARGS` with extra environment variables (every `AAA_*` credential variable removed
-/// first) and returns (exit code, stdout, stderr).
+/// Runs `aaa ARGS` to completion (bounded) and returns (exit code, stdout, stderr), hermetic:
+/// no `AAA_*` variable of the caller's environment, a fresh empty `XDG_CONFIG_HOME` (so no
+/// config file of the machine is read), then `env` on top.
 pub(crate) fn aaa_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let home = TempDir::new("config-home");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaa"));
-    cmd.args(args).stdin(Stdio::null());
-    for v in [
-        "AAA_CONSUMER_KEY",
-        "AAA_CONSUMER_SECRET",
-        "AAA_ACCESS_TOKEN",
-        "AAA_ACCESS_TOKEN_SECRET",
-        "AAA_BEARER_TOKEN",
-    ] {
-        cmd.env_remove(v);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("XDG_CONFIG_HOME", home.path());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AAA_") {
+            cmd.env_remove(k);
+        }
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("run aaa");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut child = cmd.spawn().expect("spawn aaa");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let mut stderr = String::new();
+    let _ = err.read_to_string(&mut stderr);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("aaa {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), reader.join().unwrap(), stderr)
 }
 
 /// Answers every GET `?crc_token=T` with `{"response_token": sha256(T)}` under `secret`, on a
