@@ -849,15 +849,25 @@ impl Syncer {
             while let Ok(more) = rx.try_recv() {
                 group.push(more);
             }
-            let mut result = Ok(());
-            let mut done: Vec<&Arc<std::fs::File>> = Vec::new();
-            for w in &group {
-                if !done.iter().any(|f| Arc::ptr_eq(f, &w.wal)) {
-                    if let Err(e) = w.wal.sync_data() {
-                        result = Err(StoreError(format!("fdatasync of the WAL failed: {e}")));
-                        break;
+            // After a failed sync nothing more is acknowledged: the WAL's frames are chained by
+            // their checksums, so frames written after a lost one are lost too on recovery.
+            let mut result = if self.poisoned.load(Ordering::SeqCst) {
+                Err(StoreError(
+                    "an earlier fdatasync of the store failed; restart to recover".into(),
+                ))
+            } else {
+                Ok(())
+            };
+            if result.is_ok() {
+                let mut done: Vec<&Arc<std::fs::File>> = Vec::new();
+                for w in &group {
+                    if !done.iter().any(|f| Arc::ptr_eq(f, &w.wal)) {
+                        if let Err(e) = w.wal.sync_data() {
+                            result = Err(StoreError(format!("fdatasync of the WAL failed: {e}")));
+                            break;
+                        }
+                        done.push(&w.wal);
                     }
-                    done.push(&w.wal);
                 }
             }
             match result {
