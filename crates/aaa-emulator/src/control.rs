@@ -279,7 +279,12 @@ impl Emulator {
                 .and_then(|p| p.get("for_user_id"))
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| TriggerError::BadRequest("user_id is required".to_owned()))?,
+                .ok_or_else(|| {
+                    TriggerError::BadRequest(
+                        "user_id is required (with a payload that has no for_user_id: --user)"
+                            .to_owned(),
+                    )
+                })?,
         };
         let (webhooks, count) = if let Some(payload) = payload {
             if !payload.is_object() {
