@@ -47,7 +47,8 @@ enum Command {
     /// Try everything on this machine: emulator + receiver, a registered webhook, one event of
     /// every kind shown as it is stored.
     Dev(dev::Args),
-    /// Run a local stand-in for X's management API; prints its credentials as one JSON line.
+    /// Run a local stand-in for X (management API, signed deliveries with retries, replay);
+    /// prints its credentials as one JSON line.
     Emulate(emulate::Args),
     /// Inject activities into a running `aaa emulate`, delivered to every subscribed webhook.
     Trigger(trigger::Args),
