@@ -262,6 +262,7 @@ impl Emulator {
             }
             let this = self.clone();
             tokio::spawn(async move {
+                let (mut ok, mut retrying) = (0usize, 0usize);
                 for (body, copy) in batch {
                     if copy {
                         this.deliverer().duplicates.fetch_add(1, Ordering::Relaxed);
@@ -272,15 +273,21 @@ impl Emulator {
                     }
                     let deadline = this.options().delivery.deadline;
                     if this.deliverer().attempt(&target, &body, deadline).await {
+                        ok += 1;
                         this.deliverer().delivered.fetch_add(1, Ordering::Relaxed);
                         this.deliverer().end();
                     } else {
+                        retrying += 1;
                         let retry = this.clone();
                         let target = target.clone();
                         tokio::spawn(async move {
                             let ok = retry.retry(&target, &body).await;
                             let d = retry.deliverer();
                             if ok {
+                                tracing::info!(
+                                    webhook_id = %target.webhook_id,
+                                    "delivered after a retry"
+                                );
                                 d.delivered.fetch_add(1, Ordering::Relaxed);
                             } else {
                                 d.gave_up.fetch_add(1, Ordering::Relaxed);
@@ -293,6 +300,12 @@ impl Emulator {
                         });
                     }
                 }
+                tracing::info!(
+                    webhook_id = %target.webhook_id,
+                    delivered = ok,
+                    retrying,
+                    "deliveries sent"
+                );
             });
         }
     }
