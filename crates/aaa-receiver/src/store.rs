@@ -728,6 +728,7 @@ impl Writer {
                 .filter(|j| matches!(j, Job::Append(..)))
                 .count();
             if self.poisoned.load(Ordering::SeqCst) {
+                self.healthy.store(false, Ordering::Relaxed);
                 let e = StoreError(
                     "an earlier fdatasync of the store failed; restart to recover".into(),
                 );
@@ -742,6 +743,7 @@ impl Writer {
             });
             match result {
                 Ok((outcomes, wal)) => {
+                    self.healthy.store(true, Ordering::Relaxed);
                     let written = Written {
                         jobs: batch.into_iter().zip(outcomes).collect(),
                         wal,
@@ -872,7 +874,6 @@ impl Syncer {
             }
             match result {
                 Ok(()) => {
-                    self.healthy.store(true, Ordering::Relaxed);
                     let newest = group
                         .iter()
                         .flat_map(|w| &w.jobs)
