@@ -250,6 +250,9 @@ impl Emulator {
             {
                 let now = self.now();
                 let mut state = self.state();
+                // Replay reaches five days back; older entries are dropped as new ones come.
+                let horizon = now.saturating_sub(crate::replay::RETENTION_SECS);
+                state.log.retain(|l| l.at >= horizon);
                 for (body, copy) in &batch {
                     if !copy {
                         state.log.push(Logged {
