@@ -1,0 +1,108 @@
+//! The store on its own, on a real SQLite file: how big its WAL gets under steady load.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aaa_receiver::store::{Content, Delivery, EventRecord, Reader};
+use aaa_receiver::{Metrics, Store, StoreConfig};
+use bytes::Bytes;
+
+/// A directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("aaa-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A delivery of one event with its own key, its body padded to about 2.5 KB (the size of a
+/// typical tweet delivery) with bytes that do not compress.
+fn delivery(n: u64) -> Arc<Delivery> {
+    let mut state = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let padding: String = (0..2400)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'a' + u8::try_from(state % 26).unwrap())
+        })
+        .collect();
+    let event = format!(r#"{{"id_str":"{n}","text":"{padding}"}}"#);
+    let body = format!(r#"{{"for_user_id":"7","tweet_create_events":[{event}]}}"#);
+    let start = body.find(&event).unwrap();
+    Arc::new(Delivery {
+        app: Arc::from("default"),
+        received_at: 1,
+        signature: "sha256=x".into(),
+        content: Content::Events(vec![EventRecord {
+            key: format!("tweet_create/7/{n}"),
+            kind: "tweet_create".into(),
+            for_user_id: Some("7".into()),
+            range: start..start + event.len(),
+        }]),
+        body: Bytes::from(body),
+    })
+}
+
+fn wal_len(dir: &Path) -> u64 {
+    std::fs::metadata(dir.join("aaa.sqlite3-wal")).map_or(0, |m| m.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_stays_bounded_under_steady_load() {
+    let dir = TempDir::new("wal-bound");
+    let store = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default())).unwrap();
+    // About 150 MB of pages go through the WAL: three times what the WAL may hold. Bounded in
+    // count and in time.
+    let total: u64 = 36_000;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut largest = 0;
+    let mut next = 0;
+    while next < total {
+        assert!(Instant::now() < deadline, "the load took over two minutes");
+        let round: Vec<_> = (next..(next + 64).min(total))
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move { store.append(delivery(n)).await })
+            })
+            .collect();
+        for task in round {
+            let appended = task.await.unwrap().expect("stored");
+            assert_eq!(appended.new_events, vec![0]);
+        }
+        next += 64;
+        largest = largest.max(wal_len(dir.path()));
+    }
+    let db = std::fs::metadata(dir.path().join("aaa.sqlite3"))
+        .unwrap()
+        .len();
+    assert!(
+        db > 100 << 20,
+        "only {db} bytes reached the database: the load did not outgrow the WAL bound"
+    );
+    assert!(
+        largest <= 80 << 20,
+        "the WAL grew to {largest} bytes under steady load (bound: 48 MiB, then a restart)"
+    );
+    let reader = Reader::open_dir(dir.path()).unwrap();
+    assert_eq!(
+        reader.counts().unwrap().0,
+        i64::try_from(total).unwrap(),
+        "every delivery is stored"
+    );
+}
