@@ -67,9 +67,9 @@ fn wal_len(dir: &Path) -> u64 {
 async fn the_wal_stays_bounded_under_steady_load() {
     let dir = TempDir::new("wal-bound");
     let store = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default())).unwrap();
-    // About 150 MB of pages go through the WAL: three times what the WAL may hold. Bounded in
+    // About 130 MB of pages go through the WAL: more than twice what it may hold. Bounded in
     // count and in time.
-    let total: u64 = 36_000;
+    let total: u64 = 48_000;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut largest = 0;
     let mut next = 0;
@@ -92,12 +92,12 @@ async fn the_wal_stays_bounded_under_steady_load() {
         .unwrap()
         .len();
     assert!(
-        db > 100 << 20,
+        db > 112 << 20,
         "only {db} bytes reached the database: the load did not outgrow the WAL bound"
     );
     assert!(
-        largest <= 80 << 20,
-        "the WAL grew to {largest} bytes under steady load (bound: 48 MiB, then a restart)"
+        largest <= 128 << 20,
+        "the WAL grew to {largest} bytes under steady load (a restart once it holds 48 MiB)"
     );
     let reader = Reader::open_dir(dir.path()).unwrap();
     assert_eq!(
@@ -105,4 +105,36 @@ async fn the_wal_stays_bounded_under_steady_load() {
         i64::try_from(total).unwrap(),
         "every delivery is stored"
     );
+}
+
+fn page_size(db: &Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_files_get_8_kib_pages_and_older_files_keep_theirs() {
+    let new = TempDir::new("pages-new");
+    let store = Store::open(StoreConfig::new(new.path()), Arc::new(Metrics::default())).unwrap();
+    store.append(delivery(1)).await.unwrap();
+    assert_eq!(page_size(&new.path().join("aaa.sqlite3")), 8192);
+
+    // A file made with 4 KiB pages (the SQLite default, and what earlier versions made).
+    let old = TempDir::new("pages-old");
+    let db = old.path().join("aaa.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t (x);")
+            .unwrap();
+    }
+    let store = Store::open(StoreConfig::new(old.path()), Arc::new(Metrics::default())).unwrap();
+    for n in 0..3 {
+        assert_eq!(store.append(delivery(n)).await.unwrap().new_events, vec![0]);
+    }
+    assert_eq!(store.append(delivery(0)).await.unwrap().duplicates, 1);
+    assert_eq!(page_size(&db), 4096);
+    let reader = Reader::open_dir(old.path()).unwrap();
+    assert_eq!(reader.counts().unwrap().0, 3);
 }
