@@ -2,6 +2,8 @@
 //! bare hyper server that only reads the body, in the same run. `aaa serve` runs twice: every
 //! delivery for one user (so one store file takes all the load), and deliveries for 1,000 users
 //! (spread over the store's files, as when X delivers for all of an app's subscribed users).
+//! Between the two, the rungs of `examples/partial_server.rs` show what each part of the POST
+//! path costs: the signature check and scan, then a durable group-commit append without SQLite.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -127,6 +129,8 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
             "bare_hyper",
             "--example",
             "loadgen",
+            "--example",
+            "partial_server",
         ],
     )?;
     let bin = target_dir(&root).join("release");
@@ -141,6 +145,25 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     let _ = bare.wait();
     let bare_result = bare_result?;
 
+    let scratch = std::env::temp_dir().join(format!("aaa-bench-rungs-{}", std::process::id()));
+    let mut rung_results = Vec::new();
+    for (mode, name) in [
+        ("verify", "+ HMAC check, scan"),
+        ("log", "+ fdatasync'd log, no SQLite"),
+    ] {
+        let mut cmd = Command::new(bin.join("examples/partial_server"));
+        cmd.args([mode, "127.0.0.1:0", SECRET]);
+        if mode == "log" {
+            cmd.arg(&scratch);
+        }
+        let (mut server, addr) = start(cmd, "listening on ")?;
+        let result = loadgen(&loadgen_bin, &addr, &body, seconds, 1, false);
+        let _ = server.kill();
+        let _ = server.wait();
+        rung_results.push((name, result?));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+
     let mut serve_results = Vec::new();
     for users in [1u64, 1000] {
         serve_results.push((users, serve(&bin, &loadgen_bin, &body, seconds, users)?));
@@ -153,10 +176,13 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
         field(&bare_result, "body_bytes")
     );
     println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8}",
+        "{:<30} {:>10} {:>10} {:>10} {:>8}",
         "server", "req/s", "p50 ms", "p99 ms", "errors"
     );
     let mut rows = vec![("bare hyper (read body, 200)".to_owned(), &bare_result)];
+    for (name, r) in &rung_results {
+        rows.push(((*name).to_owned(), r));
+    }
     for (users, (r, _)) in &serve_results {
         let name = if *users == 1 {
             "aaa serve, 1 user".to_owned()
@@ -167,11 +193,17 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     }
     for (name, r) in rows {
         println!(
-            "{name:<28} {:>10.0} {:>10.2} {:>10.2} {:>8}",
+            "{name:<30} {:>10.0} {:>10.2} {:>10.2} {:>8}",
             field(r, "rps"),
             field(r, "p50_us") / 1000.0,
             field(r, "p99_us") / 1000.0,
             field(r, "errors")
+        );
+    }
+    for (name, r) in &rung_results {
+        println!(
+            "{name}: {:.0} % of bare hyper",
+            100.0 * field(r, "rps") / bare_rps
         );
     }
     for (users, (r, m)) in &serve_results {
@@ -194,6 +226,9 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
         );
     }
     println!("\nraw: bare {bare_result}");
+    for (name, r) in &rung_results {
+        println!("raw: {name} {r}");
+    }
     for (users, (r, _)) in &serve_results {
         println!("raw: aaa, {users} user(s) {r}");
     }
