@@ -689,6 +689,7 @@ fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreEr
 /// `journal_size_limit` truncates it back to 64 MiB at each restart). Stops with the writers (when `alive` can no longer be upgraded).
 fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
     let mut conn: Option<(Connection, u64)> = None;
+    let mut restarts = Restarts::default();
     loop {
         std::thread::sleep(CHECKPOINT_EVERY);
         if alive.upgrade().is_none() {
@@ -702,10 +703,41 @@ fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
             });
         }
         if let Some((c, page)) = &conn {
-            if let Err(e) = checkpoint(c, *page) {
+            if let Err(e) = checkpoint(c, *page, &mut restarts) {
                 tracing::debug!(error = %e, "checkpoint failed");
                 conn = None;
             }
+        }
+    }
+}
+
+/// When the checkpoint thread may next try a `RESTART`. A reader that keeps a snapshot from
+/// before the restart (a long query, a backup, a `sqlite3` shell inside a transaction) makes it
+/// wait, and the writer with it; after [`RESTART_WAIT`] it gives up, and tries again only after a
+/// pause that doubles with each failure (1 s to 64 s), letting the WAL grow meanwhile, so that
+/// such a reader costs the writer at most [`RESTART_WAIT`] now and then.
+#[derive(Default)]
+struct Restarts {
+    not_before: Option<Instant>,
+    failures: u32,
+}
+
+impl Restarts {
+    fn allowed(&self) -> bool {
+        self.not_before.is_none_or(|t| Instant::now() >= t)
+    }
+
+    fn record(&mut self, done: bool) {
+        if done {
+            *self = Restarts::default();
+        } else {
+            let pause = Duration::from_secs(1 << self.failures.min(6));
+            self.failures += 1;
+            self.not_before = Some(Instant::now() + pause);
+            tracing::debug!(
+                pause_s = pause.as_secs(),
+                "a reader held the WAL restart back; the WAL grows until the next try"
+            );
         }
     }
 }
@@ -721,9 +753,14 @@ fn writer_busy(tries: i32) -> bool {
     busy_wait(tries, Duration::from_secs(5))
 }
 
-/// The checkpoint connection's busy handler: tries again every [`BUSY_SLEEP`] for about 1 s.
+/// How long a `RESTART` checkpoint waits for the writer and for readers (holding the writer back
+/// while it waits for readers) before it gives up.
+const RESTART_WAIT: Duration = Duration::from_millis(20);
+
+/// The checkpoint connection's busy handler: tries again every [`BUSY_SLEEP`] for
+/// [`RESTART_WAIT`] (only a `RESTART` waits; a passive checkpoint never does).
 fn checkpoint_busy(tries: i32) -> bool {
-    busy_wait(tries, Duration::from_secs(1))
+    busy_wait(tries, RESTART_WAIT)
 }
 
 fn busy_wait(tries: i32, limit: Duration) -> bool {
@@ -740,12 +777,12 @@ fn busy_wait(tries: i32, limit: Duration) -> bool {
 /// committed while the one before ran), then a `RESTART` that copies the rest while holding the
 /// writer back, so that the pause is short. That pause is mostly the `fsync` of the database
 /// file: 1-18 ms on the benchmark machine with 1,000 users' deliveries.
-fn checkpoint(c: &Connection, page: u64) -> rusqlite::Result<()> {
+fn checkpoint(c: &Connection, page: u64, restarts: &mut Restarts) -> rusqlite::Result<()> {
     // The result row is (busy, frames in the WAL when it started, frames copied back).
     let passive = || c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
     let bytes = |frames: i64| u64::try_from(frames).unwrap_or(0).saturating_mul(page);
     let mut frames = passive()?;
-    if bytes(frames) <= WAL_RESTART_BYTES {
+    if bytes(frames) <= WAL_RESTART_BYTES || !restarts.allowed() {
         return Ok(());
     }
     // Each passive checkpoint copies what was committed while the one before ran; stop once that
@@ -757,7 +794,9 @@ fn checkpoint(c: &Connection, page: u64) -> rusqlite::Result<()> {
             break;
         }
     }
-    c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+    let busy: i64 = c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get(0))?;
+    restarts.record(busy == 0);
+    Ok(())
 }
 
 struct Writer {

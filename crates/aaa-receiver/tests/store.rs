@@ -138,3 +138,45 @@ async fn new_files_get_8_kib_pages_and_older_files_keep_theirs() {
     let reader = Reader::open_dir(old.path()).unwrap();
     assert_eq!(reader.counts().unwrap().0, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_reader_does_not_hold_the_writer_back() {
+    let dir = TempDir::new("long-reader");
+    let store = Store::open(StoreConfig::new(dir.path()), Arc::new(Metrics::default())).unwrap();
+    // A reader that keeps one snapshot for the whole test (a backup, or someone exploring the
+    // file with the sqlite3 shell): the WAL cannot start over while it reads.
+    let db = dir.path().join("aaa.sqlite3");
+    let reader = rusqlite::Connection::open(&db).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT COUNT(*) FROM events;")
+        .unwrap();
+    // Well past the WAL size at which the checkpoint thread tries to start it over, every batch
+    // timed. Bounded in count and in time.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut slowest = Duration::ZERO;
+    let mut next = 0u64;
+    while next < 30_000 {
+        assert!(Instant::now() < deadline, "the load took over two minutes");
+        let started = Instant::now();
+        let round: Vec<_> = (next..next + 64)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move { store.append(delivery(n)).await })
+            })
+            .collect();
+        for task in round {
+            task.await.unwrap().expect("stored");
+        }
+        slowest = slowest.max(started.elapsed());
+        next += 64;
+    }
+    assert!(
+        wal_len(dir.path()) > 64 << 20,
+        "the WAL did not outgrow the restart threshold, so nothing was tested"
+    );
+    reader.execute_batch("COMMIT").unwrap();
+    assert!(
+        slowest < Duration::from_millis(500),
+        "a batch of 64 deliveries took {slowest:?} while a reader held a snapshot"
+    );
+}
