@@ -33,21 +33,25 @@ const LOG_BYTES: u64 = 64 * 1024 * 1024;
 
 type Job = (Bytes, oneshot::Sender<()>);
 
-/// The log writer: group commit of whatever is queued, one `pwrite` and one `fdatasync` per batch.
-fn log_writer(dir: &std::path::Path, rx: &mpsc::Receiver<Job>) -> std::io::Result<()> {
+/// Creates the log file in `dir`, allocated and written once, so that appends overwrite blocks
+/// (as SQLite's WAL is, once it starts over) instead of growing the file.
+fn create_log(dir: &std::path::Path) -> std::io::Result<std::fs::File> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(true)
         .read(true)
         .write(true)
         .open(dir.join("partial-server.log"))?;
-    // Allocated and written once, so that appends overwrite blocks (as SQLite's WAL is, once it
-    // starts over) instead of growing the file.
     let zeros = vec![0u8; 1024 * 1024];
     for k in 0..LOG_BYTES / 1024 / 1024 {
         file.write_all_at(&zeros, k * 1024 * 1024)?;
     }
     file.sync_all()?;
+    Ok(file)
+}
+
+/// The log writer: group commit of whatever is queued, one `pwrite` and one `fdatasync` per batch.
+fn log_writer(file: &std::fs::File, rx: &mpsc::Receiver<Job>) -> std::io::Result<()> {
     let mut offset = 0u64;
     let mut buf = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -137,9 +141,10 @@ async fn main() -> std::io::Result<()> {
         ("log", Some(dir)) => {
             let dir = PathBuf::from(dir);
             std::fs::create_dir_all(&dir)?;
+            let file = create_log(&dir)?;
             let (tx, rx) = mpsc::sync_channel::<Job>(4096);
             std::thread::spawn(move || {
-                if let Err(e) = log_writer(&dir, &rx) {
+                if let Err(e) = log_writer(&file, &rx) {
                     eprintln!("log writer stopped: {e}");
                 }
             });

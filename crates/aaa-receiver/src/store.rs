@@ -50,7 +50,8 @@ pub const MAX_BATCH: usize = 256;
 /// an append plus `fdatasync`, and the writer thread a quarter less CPU per delivery.
 const WAL_RESTART_BYTES: u64 = 48 * 1024 * 1024;
 
-/// At most how much of the WAL a `RESTART` checkpoint is left to copy (see [`checkpoint`]).
+/// How little a passive checkpoint must have had to copy (what was committed while the one
+/// before it ran) for the `RESTART` to follow it (see [`checkpoint`]).
 const RESTART_LEFT_BYTES: u64 = 1024 * 1024;
 
 /// How often the checkpoint thread copies the WAL into the database. Often enough that what a
@@ -686,7 +687,8 @@ fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connection, StoreEr
 /// has; so when the WAL holds more than [`WAL_RESTART_BYTES`], [`checkpoint`] ends with a
 /// `RESTART`, and the next commit starts the WAL over from its beginning. The WAL file thus stays
 /// near 64 MiB under steady load (what is committed between two passes comes on top of 48 MiB;
-/// `journal_size_limit` truncates it back to 64 MiB at each restart). Stops with the writers (when `alive` can no longer be upgraded).
+/// `journal_size_limit` truncates it back to 64 MiB at each restart). Stops with the writers
+/// (when `alive` can no longer be upgraded).
 fn checkpointer(db: &Path, alive: &std::sync::Weak<Notify>) {
     let mut conn: Option<(Connection, u64)> = None;
     let mut restarts = Restarts::default();
