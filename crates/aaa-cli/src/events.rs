@@ -88,6 +88,14 @@ pub(crate) fn json_line(
         .ok()
         .filter(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
         .unwrap_or("null");
+    // One line per event, whatever the layout X (or a test fixture) gave the body: in valid JSON
+    // a raw line break can only be whitespace between tokens (inside strings it is escaped), so
+    // it becomes a space and every other byte stays as delivered.
+    let event: std::borrow::Cow<'_, str> = if event.contains(['\n', '\r']) {
+        event.replace(['\n', '\r'], " ").into()
+    } else {
+        event.into()
+    };
     format!(
         "{{\"kind\":{},\"for_user_id\":{},\"key\":{},\"received_at\":{},\"event\":{event}}}",
         s(kind),
@@ -216,5 +224,16 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("5w").is_err());
         assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn a_pretty_printed_event_is_one_json_line() {
+        let raw = "{\r\n\t\"id_str\": \"1\",\n  \"text\": \"a\\nb\"\n}";
+        let line = json_line("tweet_create", Some("7"), "k", 0, raw.as_bytes());
+        assert!(!line.contains(['\n', '\r']), "{line}");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let original: serde_json::Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(v["event"], original);
+        assert_eq!(v["event"]["text"], "a\nb");
     }
 }
