@@ -5,8 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,31 +43,12 @@ fn sign(body: &[u8]) -> String {
     sign_with(SECRET.as_bytes(), body)
 }
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
 impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "aaa-receiver-{name}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
     fn reader(&self) -> Reader {
-        Reader::open_dir(&self.0).expect("open the store read-only")
+        Reader::open_dir(self.path()).expect("open the store read-only")
     }
 
     /// (events, quarantined deliveries, deliveries with new events).
@@ -81,12 +61,6 @@ impl TempDir {
 
     fn assert_nothing_stored(&self, what: &str) {
         assert_eq!(self.counts(), (0, 0, 0), "{what}: something was stored");
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

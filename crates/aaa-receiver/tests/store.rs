@@ -1,6 +1,6 @@
 //! The store on its own, on a real SQLite file: how big its WAL gets under steady load.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,27 +8,8 @@ use aaa_receiver::store::{Content, Delivery, EventRecord, Reader};
 use aaa_receiver::{Metrics, Store, StoreConfig};
 use bytes::Bytes;
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("aaa-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 /// A delivery of one event with its own key, its body padded to about 2.5 KB (the size of a
 /// typical tweet delivery) with bytes that do not compress.
