@@ -14,7 +14,8 @@ use crate::scan::{RawEvent, Tag};
 pub enum Kind<'a> {
     /// One of the Account Activity API kinds.
     Known(EventKind),
-    /// An X Activity API event, with its `event_type` verbatim (e.g. `post.create`).
+    /// An X Activity API event, with its `event_type` (e.g. `post.create`; the canonical name
+    /// for the deprecated `chat.conversation_join`).
     Activity(&'a str),
     /// An event under an envelope key this crate does not know (e.g. a kind X added later),
     /// with that key.
@@ -64,7 +65,9 @@ impl<'a> EventRef<'a> {
     pub fn kind(&self) -> Kind<'a> {
         match self.raw.tag {
             Tag::Known(k) => Kind::Known(k),
-            Tag::Activity(s) => Kind::Activity(s.get(self.body)),
+            Tag::Activity(s) => {
+                Kind::Activity(aaa_model::ActivityType::canonical_name(s.get(self.body)))
+            }
             Tag::Unknown(s) => Kind::Unknown(s.get(self.body)),
         }
     }
@@ -88,7 +91,11 @@ impl<'a> EventRef<'a> {
     /// The event's dedupe key, scoped to `for_user_id`.
     pub fn key(&self) -> DedupeKey<'a> {
         let parts = if self.raw.n == 0 {
-            Parts::Hash(key::fnv128(self.raw().as_bytes()))
+            Parts::Hash(match self.raw.tag {
+                // The same event reaches a webhook and the stream, maybe laid out differently.
+                Tag::Activity(_) => key::canonical_fnv128(self.raw()),
+                _ => key::fnv128(self.raw().as_bytes()),
+            })
         } else {
             let mut p = [""; key::MAX_PARTS];
             for (dst, span) in p.iter_mut().zip(&self.raw.parts) {
