@@ -1,6 +1,6 @@
 //! Conversion of borrowed values into `'static` ones, and the macros that derive it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
 use crate::{Text, Timestamp};
@@ -52,6 +52,20 @@ where
     S: BuildHasher + Default,
 {
     type Static = HashMap<K::Static, V::Static, S>;
+    fn into_static(self) -> Self::Static {
+        self.into_iter()
+            .map(|(k, v)| (k.into_static(), v.into_static()))
+            .collect()
+    }
+}
+
+impl<K, V> IntoStatic for BTreeMap<K, V>
+where
+    K: IntoStatic,
+    K::Static: Ord,
+    V: IntoStatic,
+{
+    type Static = BTreeMap<K::Static, V::Static>;
     fn into_static(self) -> Self::Static {
         self.into_iter()
             .map(|(k, v)| (k.into_static(), v.into_static()))

@@ -27,7 +27,9 @@ impl<'a> EventRef<'a> {
     pub fn kind(&self) -> Kind<'a> {
         match self.raw.tag {
             Tag::Known(k) => Kind::Known(k),
-            Tag::Activity(s) => Kind::Activity(s.get(self.body)),
+            Tag::Activity(s) => {
+                Kind::Activity(aaa_model::ActivityType::canonical_name(s.get(self.body)))
+            }
             Tag::Unknown(s) => Kind::Unknown(s.get(self.body)),
         }
     }
@@ -51,7 +53,11 @@ impl<'a> EventRef<'a> {
     /// The event's dedupe key, scoped to `for_user_id`.
     pub fn key(&self) -> DedupeKey<'a> {
         let parts = if self.raw.n == 0 {
-            Parts::Hash(key::fnv128(self.raw().as_bytes()))
+            Parts::Hash(match self.raw.tag {
+                // The same event reaches a webhook and the stream, maybe laid out differently.
+                Tag::Activity(_) => key::canonical_fnv128(self.raw()),
+                _ => key::fnv128(self.raw().as_bytes()),
+            })
         } else {
             let mut p = [""; key::MAX_PARTS];
             for (dst, span) in p.iter_mut().zip(&self.raw.parts) {

@@ -10,7 +10,8 @@ use aaa_model::EventKind;
 pub enum Kind<'a> {
     /// One of the Account Activity API kinds.
     Known(EventKind),
-    /// An X Activity API event, with its `event_type` verbatim (e.g. `post.create`).
+    /// An X Activity API event, with its `event_type` (e.g. `post.create`; the canonical name
+    /// for the deprecated `chat.conversation_join`).
     Activity(&'a str),
     /// An event under an envelope key this crate does not know (e.g. a kind X added later),
     /// with that key.
