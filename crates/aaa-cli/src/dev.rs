@@ -171,9 +171,23 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             Ok(None) | Err(_) => break,
         }
     }
+    // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
+    // would by authorizing the app anew) so that live triggers reach the webhook.
+    client
+        .subscribe(webhook.id.to_string())
+        .as_user(UserToken::new(
+            demo.access_token.clone(),
+            demo.access_token_secret.as_str(),
+        ))
+        .await
+        .map_err(|e| Failure::new(format!("subscribing @{} again: {e}", demo.screen_name)))?;
     let all_arrived = seen == expected;
     if all_arrived {
-        say(&format!("aaa dev: {seen} events stored, each once."))?;
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
     } else {
         say(&format!(
             "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"

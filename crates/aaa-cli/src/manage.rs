@@ -46,8 +46,19 @@ enum WebhooksCommand {
     },
 }
 
-fn webhook_json(w: &Webhook<'_>) -> serde_json::Value {
-    serde_json::to_value(w).unwrap_or(serde_json::Value::Null)
+/// A webhook in the one shape X's v1.1 reference documents, whichever API answered and
+/// whichever time field it used: `{"id","url","valid","created_at":"2016-06-02T23:54:02Z"}`.
+fn webhook_json(webhook: &Webhook<'_>) -> serde_json::Value {
+    let created_at = webhook.created().map(|t| {
+        let (year, month, day, hour, minute, second, _) = t.to_utc();
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    });
+    serde_json::json!({
+        "id": webhook.id.to_string(),
+        "url": webhook.url.to_string(),
+        "valid": webhook.valid,
+        "created_at": created_at,
+    })
 }
 
 fn print_webhooks(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
