@@ -135,9 +135,6 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
 pub(crate) struct SubscriptionsArgs {
     #[command(flatten)]
     conn: Conn,
-    /// Skip the local webhook URL check (https, no port), for a local emulator.
-    #[arg(long, global = true)]
-    allow_local_urls: bool,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -182,8 +179,16 @@ enum SubscriptionsCommand {
 pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure> {
     let json = args.json;
     let settings = args.conn.settings()?;
+    if let SubscriptionsCommand::Remove { user: None, .. } = &args.command {
+        if settings.version == aaa_client::ApiVersion::V2 {
+            return Err(Failure::usage(
+                "v2 removes a subscription by user id: give --user USER_ID (with the app's \
+                 bearer token), or --api v1.1 to remove the user of --access-token",
+            ));
+        }
+    }
     run(async move {
-        let client = settings.client(!args.allow_local_urls)?;
+        let client = settings.client(true)?;
         match args.command {
             SubscriptionsCommand::Add { webhook } => {
                 client.subscribe(webhook.clone()).await?;

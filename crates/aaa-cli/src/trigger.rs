@@ -78,7 +78,9 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         return Ok(vec![request]);
     }
     let Some(user) = &args.user else {
-        return Err(Failure::new("--user ID is required with a KIND".to_owned()));
+        return Err(Failure::usage(
+            "--user ID is required with a KIND: the subscribed user the activity happens to",
+        ));
     };
     let kind = args.kind.as_deref().unwrap_or_default();
     let kinds: Vec<&str> = if kind == "all" {
@@ -87,7 +89,7 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         vec![kind]
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "unknown activity {kind:?}; known: {}, all",
             known.join(", ")
         )));
@@ -123,7 +125,7 @@ pub(crate) async fn post(
     let request = http::Request::post(&url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| Failure::new(format!("bad emulator URL {base:?}: {e}")))?;
+        .map_err(|e| Failure::usage(format!("bad emulator URL {base:?}: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client.request(request).await?;
