@@ -351,3 +351,100 @@ fn enterprise_defaults() {
     let limits = aaa_emulator::RateLimits::default();
     assert_eq!(limits.window, std::time::Duration::from_secs(15 * 60));
 }
+
+fn doc_example(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/x-docs")
+        .join(name);
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&text).unwrap()
+}
+
+/// The shape of a JSON value: its type, the keys of every object and the shape of the first
+/// element of every array.
+fn shape(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Number(_) => "number".into(),
+        Value::String(_) => "string".into(),
+        Value::Array(items) => Value::Array(items.iter().take(1).map(shape).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_emulator_answers_in_the_shapes_of_the_documented_examples() {
+    let h = Harness::start(3, |_| {}).await;
+    let hook = Responder::start(CS).await;
+    let bearer = h.bearer_token(CK, CS).await;
+
+    let r = register(&h, &hook.url).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        shape(&r.json),
+        shape(&doc_example("register-200.json")),
+        "{}",
+        r.json
+    );
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let r = register(&h, &format!("{}&two=1", hook.url)).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let r = h
+        .bearer(
+            Method::GET,
+            "/1.1/account_activity/webhooks.json",
+            &bearer,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        shape(&r.json),
+        shape(&doc_example("list-webhooks-200.json")),
+        "{}",
+        r.json
+    );
+
+    register(&h, &format!("{}&three=1", hook.url)).await;
+    let r = register(&h, &format!("{}&four=1", hook.url)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json, doc_example("register-403.json"));
+
+    let subs = format!("/1.1/account_activity/webhooks/{id}/subscriptions/all.json");
+    assert_eq!(
+        h.user(Method::POST, &subs, OTHER_CREDS, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let count = "/1.1/account_activity/subscriptions/count.json";
+    let r = h.bearer(Method::GET, count, &bearer, None).await;
+    assert_eq!(
+        shape(&r.json),
+        shape(&doc_example("count-200.json")),
+        "{}",
+        r.json
+    );
+    let r = h
+        .bearer(Method::GET, count, "Bearer AAAAnotatoken", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json, doc_example("count-401.json"));
+
+    let list = format!("/1.1/account_activity/webhooks/{id}/subscriptions/all/list.json");
+    let r = h.bearer(Method::GET, &list, &bearer, None).await;
+    assert_eq!(
+        shape(&r.json),
+        shape(&doc_example("list-subscriptions-200.json")),
+        "{}",
+        r.json
+    );
+    let r = h
+        .bearer(Method::GET, &list, "Bearer AAAAnotatoken", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json, doc_example("list-subscriptions-401.json"));
+}
