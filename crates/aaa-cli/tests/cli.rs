@@ -557,3 +557,17 @@ fn subcommands_offer_no_flag_they_ignore() {
     let o = aaa(&["subscriptions", "count", "--help"]);
     assert!(!stdout(&o).contains("--allow-local-urls"), "{}", stdout(&o));
 }
+
+#[test]
+fn trigger_help_lists_every_kind_the_emulator_makes() {
+    let o = aaa(&["trigger", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    for a in aaa_emulator::Activity::ALL {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(a.name())),
+            "{} missing from: {text}",
+            a.name()
+        );
+    }
+}

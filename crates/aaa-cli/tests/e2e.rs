@@ -171,7 +171,10 @@ fn every_kind_is_delivered_and_stored_once_despite_duplicates() {
     }
     // unfollow, unblock and unmute come in both forms.
     assert_eq!(kinds["unfollow"], 4);
-    assert_eq!(kinds["tweet_create"], 4, "tweets and mentions");
+    // Posts, mentions, replies both ways, retweets and quotes both ways, retweets of quotes.
+    assert_eq!(kinds["tweet_create"], 20, "every kind of post");
+    assert_eq!(kinds["favorite"], 4, "likes of and by the user");
+    assert_eq!(kinds["direct_message"], 4, "messages received and sent");
 }
 
 #[test]
