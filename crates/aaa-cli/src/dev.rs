@@ -138,14 +138,17 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         "aaa dev: registered webhook {} through the {} API; its CRC check passed",
         webhook.id, args.api
     ))?;
-    client
-        .subscribe(webhook.id.to_string())
-        .as_user(UserToken::new(
-            demo.access_token.clone(),
-            demo.access_token_secret.as_str(),
-        ))
-        .await
-        .map_err(|e| Failure::new(format!("subscribing @{}: {e}", demo.screen_name)))?;
+    let subscribe_demo = || async {
+        client
+            .subscribe(webhook.id.to_string())
+            .as_user(UserToken::new(
+                demo.access_token.clone(),
+                demo.access_token_secret.as_str(),
+            ))
+            .await
+            .map_err(|e| Failure::new(format!("subscribing @{}: {e}", demo.screen_name)))
+    };
+    subscribe_demo().await?;
     say(&format!(
         "aaa dev: subscribed @{} (user id {})",
         demo.screen_name, demo.user_id
@@ -171,9 +174,16 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             Ok(None) | Err(_) => break,
         }
     }
+    // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
+    // would by authorizing the app anew) so that live triggers reach the webhook.
+    subscribe_demo().await?;
     let all_arrived = seen == expected;
     if all_arrived {
-        say(&format!("aaa dev: {seen} events stored, each once."))?;
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
     } else {
         say(&format!(
             "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"

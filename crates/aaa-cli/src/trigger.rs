@@ -1,5 +1,6 @@
 //! `aaa trigger`: inject activities into a running `aaa emulate` through its control endpoint.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,11 +18,12 @@ use crate::runtime::{Threads, block_on};
 /// Arguments of `aaa trigger`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The activity to generate: tweet_create, mention, favorite, follow, unfollow,
-    /// unfollow_in_follow_events, block, unblock, unblock_in_block_events, mute, unmute,
-    /// unmute_in_mute_events, tweet_delete, direct_message, direct_message_indicate_typing,
-    /// direct_message_mark_read, user_revoke; or `all` for one of each.
-    #[arg(value_name = "KIND", required_unless_present = "payload")]
+    /// The activity to generate (see --help for every kind), or `all` for one of each.
+    #[arg(
+        value_name = "KIND",
+        required_unless_present = "payload",
+        long_help = kinds_help()
+    )]
     kind: Option<String>,
     /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
     #[arg(long, value_name = "ID")]
@@ -39,6 +41,23 @@ pub(crate) struct Args {
     /// Print the emulator's answer as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The long help of KIND: every activity the emulator can make, with what happens.
+fn kinds_help() -> String {
+    let width = Activity::ALL
+        .iter()
+        .map(|a| a.name().len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from(
+        "The activity to generate, happening to the subscribed user (--user), or `all` for one \
+         of each (the revoke last: it ends the user's subscription, as at X):\n",
+    );
+    for a in Activity::ALL {
+        let _ = write!(text, "\n  {:<width$}  {}", a.name(), a.description());
+    }
+    text
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -78,7 +97,9 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         return Ok(vec![request]);
     }
     let Some(user) = &args.user else {
-        return Err(Failure::new("--user ID is required with a KIND".to_owned()));
+        return Err(Failure::usage(
+            "--user ID is required with a KIND: the subscribed user the activity happens to",
+        ));
     };
     let kind = args.kind.as_deref().unwrap_or_default();
     let kinds: Vec<&str> = if kind == "all" {
@@ -87,7 +108,7 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         vec![kind]
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "unknown activity {kind:?}; known: {}, all",
             known.join(", ")
         )));
@@ -123,7 +144,7 @@ pub(crate) async fn post(
     let request = http::Request::post(&url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| Failure::new(format!("bad emulator URL {base:?}: {e}")))?;
+        .map_err(|e| Failure::usage(format!("bad emulator URL {base:?}: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client.request(request).await?;
