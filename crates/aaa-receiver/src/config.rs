@@ -6,7 +6,7 @@ use std::time::Duration;
 use aaa_crypto::ConsumerSecret;
 use serde::Deserialize;
 
-use crate::store::StoreConfig;
+use crate::store::sqlite::StoreConfig;
 
 /// One X app whose deliveries the receiver accepts, on its own path.
 #[derive(Debug, Clone)]
@@ -18,6 +18,22 @@ pub struct AppConfig {
     /// The consumer secrets signatures are checked against; the first one answers CRC checks.
     /// Several allow a secret to be rotated without downtime.
     pub consumer_secrets: Vec<ConsumerSecret>,
+}
+
+impl AppConfig {
+    /// An app on `path` whose deliveries are signed with `secret` (add older secrets to
+    /// [`AppConfig::consumer_secrets`] while rotating).
+    pub fn new(
+        name: impl Into<String>,
+        path: impl Into<String>,
+        secret: ConsumerSecret,
+    ) -> AppConfig {
+        AppConfig {
+            name: name.into(),
+            path: path.into(),
+            consumer_secrets: vec![secret],
+        }
+    }
 }
 
 /// Limits that protect the receiver from slow, large or many requests.
@@ -62,10 +78,11 @@ impl std::error::Error for ConfigError {}
 /// # Errors
 ///
 /// A [`ConfigError`] naming the problem.
-pub fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
+pub(crate) fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
     if apps.is_empty() {
         return Err(ConfigError(
-            "no app configured: give --consumer-secret or an [[app]] in the config file".into(),
+            "no app configured: the receiver needs at least one app with its consumer secret"
+                .into(),
         ));
     }
     for (i, a) in apps.iter().enumerate() {

@@ -2,7 +2,6 @@
 //! shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
-use crate::config::{ConfigError, Limits};
+use crate::config::ConfigError;
 use crate::service::Receiver;
 
 /// Loads a TLS certificate chain and private key (PEM files) into a rustls acceptor.
@@ -27,15 +26,15 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ConfigError>
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| ConfigError(format!("--tls-cert {}: {e}", cert.display())))?;
+        .map_err(|e| ConfigError(format!("certificate file {}: {e}", cert.display())))?;
     if certs.is_empty() {
         return Err(ConfigError(format!(
-            "--tls-cert {}: no certificate found",
+            "certificate file {}: no certificate found",
             cert.display()
         )));
     }
     let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| ConfigError(format!("--tls-key {}: {e}", key.display())))?;
+        .map_err(|e| ConfigError(format!("key file {}: {e}", key.display())))?;
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -46,22 +45,88 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ConfigError>
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves `receiver` on `listener` until `shutdown` resolves, then stops accepting, lets
-/// in-flight requests finish and returns.
+/// Serves `receiver` on `listener`, with the connection limits the receiver was built with; await
+/// the returned value to run it. Add TLS with [`Serve::tls`] and a shutdown signal with
+/// [`Serve::with_graceful_shutdown`]:
 ///
-/// At most `limits.max_connections` connections are served at once; a client that does not send
-/// its headers within `limits.header_timeout` is disconnected.
-///
-/// # Errors
-///
-/// When accepting fails for a reason other than a transient per-connection error.
-pub async fn serve(
+/// ```no_run
+/// # async fn run(receiver: aaa_receiver::Receiver) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// aaa_receiver::serve(listener, receiver)
+///     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+///     .await
+/// # }
+/// ```
+pub fn serve(listener: TcpListener, receiver: Receiver) -> Serve<std::future::Pending<()>> {
+    Serve {
+        listener,
+        receiver,
+        tls: None,
+        shutdown: std::future::pending(),
+    }
+}
+
+/// A receiver being served (see [`serve()`]); await it to run it.
+#[must_use = "a Serve does nothing until it is awaited"]
+pub struct Serve<F> {
     listener: TcpListener,
     receiver: Receiver,
-    limits: Limits,
+    tls: Option<TlsAcceptor>,
+    shutdown: F,
+}
+
+impl<F> std::fmt::Debug for Serve<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Serve")
+            .field("receiver", &self.receiver)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Serve<F> {
+    /// Serves HTTPS with `acceptor` (see [`tls_acceptor`]).
+    pub fn tls(mut self, acceptor: TlsAcceptor) -> Serve<F> {
+        self.tls = Some(acceptor);
+        self
+    }
+
+    /// Stops accepting once `signal` resolves, lets in-flight requests finish (their events are
+    /// durable before they are answered) and returns.
+    pub fn with_graceful_shutdown<G>(self, signal: G) -> Serve<G>
+    where
+        G: Future<Output = ()> + Send + 'static,
+    {
+        Serve {
+            listener: self.listener,
+            receiver: self.receiver,
+            tls: self.tls,
+            shutdown: signal,
+        }
+    }
+}
+
+impl<F> std::future::IntoFuture for Serve<F>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    type Output = std::io::Result<()>;
+    type IntoFuture = std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self.listener, self.receiver, self.tls, self.shutdown))
+    }
+}
+
+/// At most `limits.max_connections` connections are served at once; a client that does not send
+/// its headers within `limits.header_timeout` is disconnected.
+async fn run(
+    listener: TcpListener,
+    receiver: Receiver,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let limits = *receiver.limits();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -128,13 +193,4 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
-}
-
-/// Binds `addr` for [`serve`].
-///
-/// # Errors
-///
-/// When the address cannot be bound.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await
 }
