@@ -41,11 +41,16 @@ impl AppConfig {
 pub struct Limits {
     /// The largest body accepted (413 above it).
     pub max_body: usize,
+    /// How long a new connection may stay silent before it is closed (X sends its request as
+    /// soon as it connects).
+    pub first_byte_timeout: Duration,
     /// How long a client may take to send its headers.
     pub header_timeout: Duration,
     /// How long a client may take to send its body (408 after it).
     pub body_timeout: Duration,
-    /// The most connections served at once; more wait to be accepted.
+    /// The most connections served at once. At the cap, the connection idle the longest is
+    /// closed to admit a new one; only when every connection is answering a request do new
+    /// ones wait.
     pub max_connections: usize,
 }
 
@@ -53,6 +58,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_body: 1024 * 1024,
+            first_byte_timeout: Duration::from_secs(2),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             max_connections: 1024,
@@ -138,6 +144,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Body size limit.
     pub max_body_bytes: Option<usize>,
+    /// How long a new connection may stay silent, milliseconds.
+    pub first_byte_timeout_ms: Option<u64>,
     /// Header read timeout, seconds.
     pub header_timeout_secs: Option<u64>,
     /// Body read timeout, seconds.
@@ -269,6 +277,9 @@ impl FileConfig {
     pub fn apply_limits(&self, limits: &mut Limits) {
         if let Some(v) = self.max_body_bytes {
             limits.max_body = v;
+        }
+        if let Some(v) = self.first_byte_timeout_ms {
+            limits.first_byte_timeout = Duration::from_millis(v);
         }
         if let Some(v) = self.header_timeout_secs {
             limits.header_timeout = Duration::from_secs(v);

@@ -1699,3 +1699,160 @@ async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps
     assert_eq!(old.duplicates, Some(1));
     assert_eq!(old.delivery.unwrap().secret_index, None);
 }
+
+/// Opens `n` connections to `addr` that send nothing, `batch` at a time, and holds them.
+async fn idle_connections(addr: SocketAddr, n: usize, batch: usize) -> Vec<TcpStream> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut held = Vec::with_capacity(n);
+    while held.len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} connections in two minutes",
+            held.len()
+        );
+        let round: Vec<_> = (0..batch.min(n - held.len()))
+            .map(|_| tokio::spawn(tokio::time::timeout(IO_BOUND, TcpStream::connect(addr))))
+            .collect();
+        for t in round {
+            if let Ok(Ok(s)) = t.await.unwrap() {
+                held.push(s);
+            }
+        }
+    }
+    held
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_idle_connections_do_not_keep_crc_out() {
+    let dir = TempDir::new("idle-flood");
+    // The default cap (1,024 connections) and timeouts.
+    let opts = Options {
+        limits: Limits::default(),
+        ..Options::default()
+    };
+    let server = start(dir.path(), opts, None).await;
+    let held = idle_connections(server.addr, 10_000, 250).await;
+    // X's CRC check comes on a new connection while all of them are held open.
+    let mut times = Vec::new();
+    for token in ["first", "second", "third", "fourth", "fifth"] {
+        let started = Instant::now();
+        let r = get(server.addr, &format!("{PATH}?crc_token={token}")).await;
+        let took = started.elapsed();
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.json(), crc_body(token));
+        times.push(took);
+    }
+    times.sort();
+    eprintln!("CRC with {} idle connections held: {times:?}", held.len());
+    assert!(
+        times[2] < Duration::from_secs(1),
+        "CRC answered in {times:?} (median over 1 s)"
+    );
+    assert!(
+        times[4] < Duration::from_secs(3),
+        "CRC answered in {times:?} (one over X's 3 s deadline)"
+    );
+    // A delivery gets through too, and is stored.
+    let r = post(server.addr, &tweet(1_881_000_000_000_000_000, "through")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(dir.counts().await.0, 1);
+    drop(held);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_cap_an_idle_connection_makes_room_and_a_busy_one_does_not() {
+    let dir = TempDir::new("idle-cap");
+    let mut opts = Options::default();
+    opts.limits.max_connections = 4;
+    opts.limits.first_byte_timeout = Duration::from_secs(30);
+    let server = start(dir.path(), opts, None).await;
+    // A POST whose body is still coming: its connection is answering a request.
+    let body = tweet(1_881_000_000_000_000_001, "slow but busy");
+    let mut busy = TcpStream::connect(server.addr).await.unwrap();
+    busy.write_all(
+        format!(
+            "POST {PATH} HTTP/1.1\r\nhost: x\r\n{}content-length: {}\r\nexpect: 100-continue\r\n\r\n",
+            sig_line(&body),
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // hyper answers 100 Continue once the receiver starts reading the body: from then on the
+    // connection is answering a request.
+    let cont = read_response(&mut busy).await.expect("100 Continue");
+    assert_eq!(cont.status, 100, "{cont:?}");
+    busy.write_all(&body[..10]).await.unwrap();
+    // Many more silent connections than the cap: the oldest idle ones are closed to admit them.
+    let mut idle = idle_connections(server.addr, 20, 5).await;
+    let mut first = idle.remove(0);
+    wait_closed(&mut first, IO_BOUND).await;
+    // CRC still gets in.
+    let r = get(server.addr, &format!("{PATH}?crc_token=room")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The busy connection was left alone: its body completes and is stored.
+    busy.write_all(&body[10..]).await.unwrap();
+    let reply = read_response(&mut busy)
+        .await
+        .expect("the busy connection was kept");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(raw_json(&reply)["stored"], 1);
+    drop(idle);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_first_byte_timeout() {
+    let dir = TempDir::new("first-byte");
+    let mut opts = Options::default();
+    opts.limits.first_byte_timeout = Duration::from_millis(300);
+    opts.limits.header_timeout = Duration::from_secs(30);
+    let server = start(dir.path(), opts, None).await;
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let took = wait_closed(&mut s, IO_BOUND).await;
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(10),
+        "closed after {took:?}"
+    );
+    // A connection that speaks at once is served.
+    assert_eq!(get(server.addr, "/healthz").await.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ambiguous_lengths_get_400_and_nothing_is_stored() {
+    let dir = TempDir::new("lengths");
+    let server = start(dir.path(), Options::default(), None).await;
+    let body = tweet(1_881_000_000_000_000_002, "ambiguous");
+    let n = body.len();
+    for (what, framing) in [
+        ("a signed length", format!("content-length: +{n}\r\n")),
+        // Two equal lengths are one length (RFC 9112, 6.3), and are served as such.
+        (
+            "two different lengths",
+            format!("content-length: {n}\r\ncontent-length: 5\r\n"),
+        ),
+        ("a list of lengths", format!("content-length: {n}, 5\r\n")),
+        (
+            "chunked, identity",
+            "transfer-encoding: chunked, identity\r\n".to_owned(),
+        ),
+    ] {
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        let mut request = format!(
+            "POST {PATH} HTTP/1.1\r\nhost: x\r\n{}{framing}\r\n",
+            sig_line(&body)
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        s.write_all(&request).await.unwrap();
+        let reply = read_response(&mut s)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(reply.status, 400, "{what}: {reply:?}");
+    }
+    dir.assert_nothing_stored("ambiguous lengths").await;
+    server.stop().await;
+}
