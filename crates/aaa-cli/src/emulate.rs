@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use aaa_emulator::{Delivery, Emulator, Faults, Options, State};
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa emulate`.
 #[derive(Debug, clap::Args)]
@@ -129,15 +130,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     for path in &args.ca_cert {
         options.trust_pem_file(path)?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    block_on(Threads::PerCore, async move {
         let listen = args.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
         state.set_base_url(base_url.clone());
@@ -146,7 +143,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", state.summary_json())
                 .and_then(|()| out.flush())
-                .map_err(|e| Failure(format!("cannot write the summary: {e}")))?;
+                .map_err(|e| Failure::new(format!("cannot write the summary: {e}")))?;
         }
         tracing::info!(%base_url, "emulator listening");
         let emulator = Emulator::new(state, options);

@@ -9,7 +9,7 @@ use aaa_model::Timestamp;
 use aaa_receiver::store::{EventFilter, Reader, StoredEvent, now_ms};
 use clap::Subcommand;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// `aaa events ...`.
 #[derive(Debug, Subcommand)]
@@ -107,7 +107,7 @@ pub(crate) fn json_line(
 
 fn open(common: &Common) -> Result<Reader, Failure> {
     if aaa_receiver::store::existing_shards(&common.data_dir)?.is_none() {
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
             common.data_dir.display(),
             common.data_dir.display()

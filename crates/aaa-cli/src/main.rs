@@ -11,14 +11,18 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod conn;
 mod crypto;
 mod dev;
 mod emulate;
 mod events;
+mod failure;
 mod input;
 mod manage;
+mod output;
 mod parse;
 mod replay;
+mod runtime;
 mod serve;
 mod trigger;
 
@@ -63,16 +67,6 @@ enum Command {
     Events(events::Command),
 }
 
-/// A failure to report on one line.
-#[derive(Debug)]
-pub(crate) struct Failure(pub(crate) String);
-
-impl<T: std::fmt::Display> From<T> for Failure {
-    fn from(e: T) -> Failure {
-        Failure(e.to_string())
-    }
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -82,7 +76,12 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "aaa: {} (see aaa --help)", one_line(&e));
+            let _ = writeln!(
+                std::io::stderr(),
+                "aaa: {} (see {} --help)",
+                one_line(&e),
+                command_path()
+            );
             return ExitCode::from(64);
         }
     };
@@ -111,8 +110,17 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Failure(msg)) => {
-            let _ = writeln!(std::io::stderr(), "aaa: {msg}");
+        Err(failure) if failure.is_usage() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "aaa: {} (see {} --help)",
+                failure.message(),
+                command_path()
+            );
+            ExitCode::from(64)
+        }
+        Err(failure) => {
+            let _ = writeln!(std::io::stderr(), "aaa: {}", failure.message());
             ExitCode::FAILURE
         }
     }
@@ -138,6 +146,24 @@ fn init_quiet_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .try_init();
+}
+
+/// The subcommand the arguments name, as far as they name one: `aaa subscriptions remove`.
+fn command_path() -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut path = vec!["aaa".to_owned()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        let Some(sub) = cmd.find_subcommand(&arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    path.join(" ")
 }
 
 /// Clap's error message on one line, without its usage block.

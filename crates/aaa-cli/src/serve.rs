@@ -11,7 +11,8 @@ use aaa_receiver::{
     AppConfig, FileConfig, Forwarder, Limits, Metrics, NewEvent, Receiver, Store, StoreConfig,
 };
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa serve`.
 #[derive(Debug, clap::Args)]
@@ -62,8 +63,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let file = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure(format!("{}: cannot read: {e}", path.display())))?;
-            FileConfig::parse(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?
+                .map_err(|e| Failure::new(format!("{}: cannot read: {e}", path.display())))?;
+            FileConfig::parse(&text)
+                .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?
         }
         None => FileConfig::default(),
     };
@@ -98,7 +100,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         (Some(a), _) => a,
         (None, Some(s)) => s
             .parse()
-            .map_err(|e| Failure(format!("config listen {s:?}: {e}")))?,
+            .map_err(|e| Failure::new(format!("config listen {s:?}: {e}")))?,
         (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
     };
     let tls = match (
@@ -107,16 +109,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     ) {
         (Some(c), Some(k)) => Some(aaa_receiver::server::tls_acceptor(c, k)?),
         (None, None) => None,
-        _ => return Err(Failure("TLS needs both a certificate and a key".into())),
+        _ => return Err(Failure::usage("TLS needs both a certificate and a key")),
     };
     let forward_to = args.forward_to.clone().or_else(|| file.forward_to.clone());
     let stdout = args.stdout;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    block_on(Threads::PerCore, async move {
         let metrics = Arc::new(Metrics::default());
         let store = Store::open(store_config, Arc::clone(&metrics))?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -131,7 +129,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         let receiver = Receiver::new(apps, limits, store.clone(), Arc::clone(&metrics), sink)?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
         if let Some(url) = forward_to {
             let forwarder = Forwarder::new(store.clone(), &url, Arc::clone(&metrics))?;

@@ -11,7 +11,8 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa trigger`.
 #[derive(Debug, clap::Args)]
@@ -42,11 +43,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let requests = requests(args)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
+    block_on(Threads::One, async {
         let mut out = std::io::stdout().lock();
         for request in requests {
             let answer = post(&args.emulator, "/_emulator/trigger", &request).await?;
@@ -55,7 +52,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             } else {
                 describe(&request, &answer)
             };
-            writeln!(out, "{line}").map_err(|e| Failure(format!("stdout: {e}")))?;
+            writeln!(out, "{line}").map_err(|e| Failure::new(format!("stdout: {e}")))?;
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -64,11 +61,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// The control requests for the arguments: one per kind (`all` gives every kind).
 fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
     if let Some(path) = &args.payload {
-        let text = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read(path).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
         let payload: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| Failure(format!("{}: not JSON: {e}", path.display())))?;
+            .map_err(|e| Failure::new(format!("{}: not JSON: {e}", path.display())))?;
         if !payload.is_object() {
-            return Err(Failure(format!(
+            return Err(Failure::new(format!(
                 "{}: the payload must be a JSON object",
                 path.display()
             )));
@@ -80,7 +78,7 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         return Ok(vec![request]);
     }
     let Some(user) = &args.user else {
-        return Err(Failure("--user ID is required with a KIND".to_owned()));
+        return Err(Failure::new("--user ID is required with a KIND".to_owned()));
     };
     let kind = args.kind.as_deref().unwrap_or_default();
     let kinds: Vec<&str> = if kind == "all" {
@@ -89,7 +87,7 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         vec![kind]
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "unknown activity {kind:?}; known: {}, all",
             known.join(", ")
         )));
@@ -125,7 +123,7 @@ pub(crate) async fn post(
     let request = http::Request::post(&url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| Failure(format!("bad emulator URL {base:?}: {e}")))?;
+        .map_err(|e| Failure::new(format!("bad emulator URL {base:?}: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client.request(request).await?;
@@ -135,8 +133,8 @@ pub(crate) async fn post(
     };
     let (status, bytes) = tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
-        .map_err(|_| Failure(format!("the emulator at {base} did not answer in 30 s")))?
-        .map_err(|e| Failure(format!("cannot reach the emulator at {base}: {e}")))?;
+        .map_err(|_| Failure::new(format!("the emulator at {base} did not answer in 30 s")))?
+        .map_err(|e| Failure::new(format!("cannot reach the emulator at {base}: {e}")))?;
     let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if status.is_success() {
         Ok(answer)
@@ -144,6 +142,6 @@ pub(crate) async fn post(
         let why = answer["error"]
             .as_str()
             .map_or_else(|| format!("HTTP {status}"), str::to_owned);
-        Err(Failure(format!("emulator: {why}")))
+        Err(Failure::new(format!("emulator: {why}")))
     }
 }

@@ -391,7 +391,14 @@ fn usage_and_credential_errors_are_one_line() {
         "--token",
         "t",
     ]);
-    assert_one_line_failure(&o, 1, &["--token needs --token-secret"]);
+    assert_one_line_failure(
+        &o,
+        64,
+        &[
+            "--token needs --token-secret",
+            "see aaa oauth1 header --help",
+        ],
+    );
     let o = aaa(&[
         "oauth1",
         "header",

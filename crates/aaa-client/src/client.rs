@@ -18,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::error::{Error, ErrorKind};
 use crate::rate_limit::RateLimit;
-use crate::route::{AuthKind, Route};
+use crate::route::{ApiVersion, AuthKind, Route};
 use crate::stream::{ConnectWindow, StreamLimits};
 
 /// X's API host.
@@ -26,18 +26,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
 
 /// The largest answer body read (X's management answers are a few KiB).
 const MAX_BODY: usize = 4 * 1024 * 1024;
-
-/// Which generation of the management API to call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ApiVersion {
-    /// The v1.1 enterprise API (`/1.1/account_activity/...json`). Its paths carry no
-    /// environment name (that was the retired premium tier's `all/:env_name/`).
-    V1_1,
-    /// The v2 API (`/2/webhooks`, `/2/account_activity/...`).
-    #[default]
-    V2,
-}
 
 /// A user's OAuth 1.0a access token and secret. `Debug` prints neither.
 #[derive(Clone)]

@@ -10,8 +10,8 @@ mod route;
 pub mod stream;
 mod webhook_url;
 
-pub use crate::client::{ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};
+pub use crate::client::{Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::rate_limit::RateLimit;
-pub use crate::route::{AuthKind, Route};
+pub use crate::route::{ApiVersion, AuthKind, Route};
 pub use crate::webhook_url::check_webhook_url;

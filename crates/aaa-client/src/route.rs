@@ -6,7 +6,17 @@ use std::fmt;
 use aaa_model::{SubscriptionId, UserId, WebhookId};
 use http::Method;
 
-use crate::client::ApiVersion;
+/// Which generation of the management API to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ApiVersion {
+    /// The v1.1 enterprise API (`/1.1/account_activity/...json`). Its paths carry no
+    /// environment name (that was the retired premium tier's `all/:env_name/`).
+    V1_1,
+    /// The v2 API (`/2/webhooks`, `/2/account_activity/...`).
+    #[default]
+    V2,
+}
 
 /// The authentication an endpoint needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

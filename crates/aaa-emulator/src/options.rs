@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::error::Error;
+
 /// A source of the current time, seconds since the epoch. Tests inject a fixed or movable one.
 #[derive(Clone)]
 pub struct Clock(Arc<dyn Fn() -> u64 + Send + Sync>);
@@ -147,14 +149,14 @@ impl Options {
     /// # Errors
     ///
     /// When the file cannot be read or holds no certificate.
-    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, crate::Error> {
+    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, Error> {
         use rustls_pki_types::CertificateDer;
         use rustls_pki_types::pem::PemObject;
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
             .and_then(Iterator::collect)
-            .map_err(|e| crate::Error::config(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
         if certs.is_empty() {
-            return Err(crate::Error::config(format!(
+            return Err(Error::config(format!(
                 "{}: no certificate found",
                 path.display()
             )));

@@ -5,10 +5,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
-use ring::rand::{SecureRandom, SystemRandom};
+use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::rng::{random_id, random_text};
 
 /// Default number of webhooks an app may register (what X gives a v1.1 environment).
 pub const DEFAULT_WEBHOOK_LIMIT: usize = 1;
@@ -94,6 +95,15 @@ pub struct Webhook {
     pub subscriptions: BTreeSet<String>,
 }
 
+/// An attempted delivery, kept for replay.
+#[derive(Clone, Debug)]
+pub(crate) struct Logged {
+    pub(crate) webhook_id: String,
+    /// When it was first attempted, seconds since the epoch on the emulator's timeline.
+    pub(crate) at: u64,
+    pub(crate) body: Bytes,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Seed {
@@ -117,7 +127,7 @@ pub struct State {
     /// (app id, endpoint) -> (window end, calls made).
     pub(crate) rate_windows: HashMap<(String, &'static str), (u64, u32)>,
     /// Every attempted delivery of the last five days, oldest first, for replay.
-    pub(crate) log: Vec<crate::delivery::Logged>,
+    pub(crate) log: Vec<Logged>,
     /// Webhook id -> the id of its replay job under way.
     pub(crate) replay_jobs: HashMap<String, String>,
 }
@@ -207,21 +217,20 @@ impl State {
     ///
     /// When the system random generator fails.
     pub fn generate(extra_users: usize) -> Result<Self, Error> {
-        let rng = SystemRandom::new();
         let mut users = Vec::with_capacity(extra_users + 1);
         for i in 0..=extra_users {
-            let user_id = random_id(&rng)?.to_string();
+            let user_id = random_id()?.to_string();
             users.push(User {
-                access_token: format!("{user_id}-{}", random_text(&rng, 40)?),
-                access_token_secret: random_text(&rng, 45)?,
+                access_token: format!("{user_id}-{}", random_text(40)?),
+                access_token_secret: random_text(45)?,
                 screen_name: format!("emulated_user_{i}"),
                 user_id,
             });
         }
         let app = App {
-            app_id: random_id(&rng)?.to_string(),
-            consumer_key: random_text(&rng, 25)?,
-            consumer_secret: random_text(&rng, 50)?,
+            app_id: random_id()?.to_string(),
+            consumer_key: random_text(25)?,
+            consumer_secret: random_text(50)?,
             owner: users[0].user_id.clone(),
             webhook_limit: DEFAULT_WEBHOOK_LIMIT,
             subscription_limit: DEFAULT_SUBSCRIPTION_LIMIT,
@@ -297,7 +306,7 @@ impl State {
         if self.app(app_id).is_none() {
             return Err(Error::config(format!("no app has the id {app_id}")));
         }
-        let id = random_id(&SystemRandom::new())?.to_string();
+        let id = random_id()?.to_string();
         self.webhooks.push(Webhook {
             id: id.clone(),
             app_id: app_id.to_owned(),
@@ -321,33 +330,6 @@ impl State {
     pub(crate) fn app(&self, app_id: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.app_id == app_id)
     }
-}
-
-/// A random positive 63-bit id.
-pub(crate) fn random_id(rng: &SystemRandom) -> Result<u64, Error> {
-    let mut buf = [0u8; 8];
-    rng.fill(&mut buf)
-        .map_err(|_| Error::config("the system random generator failed"))?;
-    Ok((u64::from_le_bytes(buf) >> 1).max(1))
-}
-
-/// `len` random ASCII letters and digits, without modulo bias.
-pub(crate) fn random_text(rng: &SystemRandom, len: usize) -> Result<String, Error> {
-    const ALPHANUMERIC: &[u8; 62] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(len);
-    let mut buf = [0u8; 64];
-    while out.len() < len {
-        rng.fill(&mut buf)
-            .map_err(|_| Error::config("the system random generator failed"))?;
-        for &b in buf.iter().filter(|&&b| b < 248) {
-            out.push(char::from(ALPHANUMERIC[usize::from(b % 62)]));
-            if out.len() == len {
-                break;
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

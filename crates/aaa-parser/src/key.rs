@@ -14,7 +14,7 @@ use core::fmt;
 use aaa_model::EventKind;
 
 use crate::cursor::{Scalar, Span};
-use crate::event::Kind;
+use crate::kind::Kind;
 
 pub(crate) const MAX_PARTS: usize = 3;
 pub(crate) const MAX_WANTS: usize = 8;

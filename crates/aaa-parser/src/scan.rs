@@ -5,27 +5,11 @@ use arrayvec::ArrayVec;
 
 use crate::cursor::{Cursor, Scalar, Span};
 use crate::error::{ScanError, ScanErrorKind};
-use crate::event::{EventRef, Kind};
+use crate::event::EventRef;
 use crate::key::{self, KeySpec};
+use crate::kind::Kind;
+use crate::raw::{RawEvent, Tag};
 use crate::{INLINE_EVENTS, MAX_ENVELOPE_KEYS};
-
-/// What the scan remembers of one event: a few spans, no copies.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawEvent {
-    pub(crate) tag: Tag,
-    pub(crate) range: Span,
-    /// The dedupe key's parts; `n == 0` means "hash the raw event".
-    pub(crate) parts: [Span; key::MAX_PARTS],
-    pub(crate) n: u8,
-}
-
-/// The kind of a scanned event, with spans instead of strings.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Tag {
-    Known(EventKind),
-    Activity(Span),
-    Unknown(Span),
-}
 
 /// Which wire format the body was in.
 #[non_exhaustive]

@@ -3,8 +3,9 @@
 use aaa_model::WebhookId;
 use aaa_model::rest::StatusFlags;
 
-use crate::client::{ApiVersion, Call, Client, Response, UserToken};
+use crate::client::{Call, Client, Response, UserToken};
 use crate::request::{ResponseFuture, into_future, run};
+use crate::route::ApiVersion;
 use crate::route::Route;
 
 /// Checks whether a user is subscribed to a webhook (`GET webhooks/:id/subscriptions/all`; v1.1 answers 204 when subscribed).
