@@ -20,12 +20,21 @@ pub(crate) struct Args {
     /// The activity to generate: tweet_create, mention, favorite, follow, unfollow,
     /// unfollow_in_follow_events, block, unblock, unblock_in_block_events, mute, unmute,
     /// unmute_in_mute_events, tweet_delete, direct_message, direct_message_indicate_typing,
-    /// direct_message_mark_read, user_revoke; or `all` for one of each.
+    /// direct_message_mark_read, user_revoke; or `all` for one of each. Or an X Activity API
+    /// event type (post.create, like.create, dm.received, profile.update.bio, ... every dotted
+    /// type), delivered to each matching activity subscription's webhook and to open streams.
     #[arg(value_name = "KIND", required_unless_present = "payload")]
     kind: Option<String>,
     /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
     #[arg(long, value_name = "ID")]
     user: Option<String>,
+    /// For news.new: the keyword the news item matches.
+    #[arg(long, value_name = "KEYWORD")]
+    keyword: Option<String>,
+    /// For X Activity API likes, direct messages and chats: which way the event goes, seen
+    /// from the user.
+    #[arg(long, value_name = "DIRECTION", value_parser = ["inbound", "outbound"])]
+    direction: Option<String>,
     /// How many activities to generate (1 to 10000).
     #[arg(long, default_value_t = 1, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -77,10 +86,13 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         }
         return Ok(vec![request]);
     }
+    let kind = args.kind.as_deref().unwrap_or_default();
+    if kind.contains('.') {
+        return activity_request(args, kind).map(|r| vec![r]);
+    }
     let Some(user) = &args.user else {
         return Err(Failure::new("--user ID is required with a KIND".to_owned()));
     };
-    let kind = args.kind.as_deref().unwrap_or_default();
     let kinds: Vec<&str> = if kind == "all" {
         Activity::ALL.iter().map(|a| a.name()).collect()
     } else if Activity::from_name(kind).is_some() {
@@ -98,8 +110,64 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         .collect())
 }
 
+/// The control request for an X Activity API event type.
+fn activity_request(args: &Args, kind: &str) -> Result<serde_json::Value, Failure> {
+    let Some(ty) = aaa_model::ActivityType::from_name(kind) else {
+        return Err(Failure::new(format!(
+            "unknown X Activity API event type {kind:?} (e.g. post.create, dm.received)"
+        )));
+    };
+    let mut request = serde_json::json!({"kind": ty.as_str(), "count": args.count});
+    if ty == aaa_model::ActivityType::NewsNew {
+        let Some(keyword) = &args.keyword else {
+            return Err(Failure::new(
+                "news.new is matched by --keyword K".to_owned(),
+            ));
+        };
+        request["keyword"] = keyword.as_str().into();
+    } else {
+        let Some(user) = &args.user else {
+            return Err(Failure::new(format!("--user ID is required with {ty}")));
+        };
+        request["user_id"] = user.as_str().into();
+    }
+    if let Some(d) = &args.direction {
+        request["direction"] = d.as_str().into();
+    }
+    Ok(request)
+}
+
 fn describe(request: &serde_json::Value, answer: &serde_json::Value) -> String {
     let what = request["kind"].as_str().unwrap_or("payload");
+    if answer.get("event_type").is_some() {
+        let list = |key: &str| -> Vec<&str> {
+            answer[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        let whom = answer["user_id"].as_str().map_or_else(
+            || format!("keyword {}", request["keyword"]),
+            |u| format!("user {u}"),
+        );
+        let webhooks = list("webhooks");
+        return format!(
+            "{} {what} for {whom} -> {} subscription(s), webhook {}, {} stream cop{}",
+            answer["events"],
+            list("subscriptions").len().max(1),
+            if webhooks.is_empty() {
+                "none".to_owned()
+            } else {
+                webhooks.join(", ")
+            },
+            answer["stream_copies"],
+            if answer["stream_copies"] == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+    }
     let webhooks: Vec<&str> = answer["webhooks"]
         .as_array()
         .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
