@@ -2,7 +2,7 @@
 //! bare hyper server that only reads the body, in the same run. `aaa serve` runs twice: every
 //! delivery for one user (so one store file takes all the load), and deliveries for 1,000 users
 //! (spread over the store's files, as when X delivers for all of an app's subscribed users).
-//! Between the two, the rungs of `examples/partial_server.rs` show what each part of the POST
+//! Between the two, the rungs of `benches/examples/partial_server.rs` show what each part of the POST
 //! path costs: the signature check and scan, then a durable group-commit append without SQLite.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -124,7 +124,7 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
             "build",
             "--release",
             "-p",
-            "aaa-receiver",
+            "aaa-benches",
             "--example",
             "bare_hyper",
             "--example",

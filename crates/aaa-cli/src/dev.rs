@@ -3,17 +3,17 @@
 //! real), subscribes a demo user, triggers one activity of every kind and prints each event as
 //! the receiver stores it; then it keeps running until interrupted.
 
+use std::future::IntoFuture as _;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aaa_client::{ApiVersion, Client, UserToken};
 use aaa_crypto::ConsumerSecret;
 use aaa_emulator::{Activity, Emulator, Options, State};
-use aaa_receiver::{AppConfig, Limits, Metrics, NewEvent, Receiver, Store, StoreConfig};
+use aaa_receiver::{AppConfig, Receiver, Store, StoreConfig, StoredEvent};
 use tokio::sync::{mpsc, watch};
 
 use crate::failure::Failure;
@@ -82,27 +82,27 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     ));
 
     // The receiver.
-    let metrics = Arc::new(Metrics::default());
-    let store = Store::open(StoreConfig::new(&args.data_dir), Arc::clone(&metrics))?;
-    let (sink, mut arrivals) = mpsc::unbounded_channel::<NewEvent>();
-    let apps = vec![AppConfig {
-        name: "dev".into(),
-        path: HOOK_PATH.into(),
-        consumer_secrets: vec![ConsumerSecret::new(app.consumer_secret.as_str())],
-    }];
-    let limits = Limits::default();
-    let receiver = Receiver::new(apps, limits, store, metrics, Some(sink))?;
+    let store = Store::open(StoreConfig::new(&args.data_dir))
+        .map_err(|e| crate::serve::store_failure(&e))?;
+    let (sink, mut arrivals) = mpsc::unbounded_channel::<StoredEvent>();
+    let receiver = Receiver::builder()
+        .app(AppConfig::new(
+            "dev",
+            HOOK_PATH,
+            ConsumerSecret::new(app.consumer_secret.as_str()),
+        ))
+        .store(store)
+        .on_stored(sink)
+        .build()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}: {e}", args.listen)))?;
     let hook_url = format!("http://{}{HOOK_PATH}", listener.local_addr()?);
-    let receiver_task = tokio::spawn(aaa_receiver::serve(
-        listener,
-        receiver,
-        limits,
-        None,
-        stopped(stop_rx.clone()),
-    ));
+    let receiver_task = tokio::spawn(
+        aaa_receiver::serve(listener, receiver)
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .into_future(),
+    );
     say(&format!(
         "aaa dev: emulator  {emulator_url}  (credentials in {})",
         args.data_dir.join("emulator.json").display()
@@ -138,14 +138,17 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         "aaa dev: registered webhook {} through the {} API; its CRC check passed",
         webhook.id, args.api
     ))?;
-    client
-        .subscribe(webhook.id.to_string())
-        .as_user(UserToken::new(
-            demo.access_token.clone(),
-            demo.access_token_secret.as_str(),
-        ))
-        .await
-        .map_err(|e| Failure::new(format!("subscribing @{}: {e}", demo.screen_name)))?;
+    let subscribe_demo = || async {
+        client
+            .subscribe(webhook.id.to_string())
+            .as_user(UserToken::new(
+                demo.access_token.clone(),
+                demo.access_token_secret.as_str(),
+            ))
+            .await
+            .map_err(|e| Failure::new(format!("subscribing @{}: {e}", demo.screen_name)))
+    };
+    subscribe_demo().await?;
     say(&format!(
         "aaa dev: subscribed @{} (user id {})",
         demo.screen_name, demo.user_id
@@ -171,9 +174,16 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             Ok(None) | Err(_) => break,
         }
     }
+    // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
+    // would by authorizing the app anew) so that live triggers reach the webhook.
+    subscribe_demo().await?;
     let all_arrived = seen == expected;
     if all_arrived {
-        say(&format!("aaa dev: {seen} events stored, each once."))?;
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
     } else {
         say(&format!(
             "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
@@ -219,7 +229,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
 }
 
 /// One stored event, for people: kind, user, key.
-fn describe(e: &NewEvent) -> String {
+fn describe(e: &StoredEvent) -> String {
     format!(
         "  stored  {:<32} for {:<20} {}",
         crate::events::printable(&e.kind),

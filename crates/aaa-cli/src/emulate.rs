@@ -26,13 +26,22 @@ pub(crate) struct Args {
     #[arg(long)]
     strict_urls: bool,
     /// How many users to generate besides the app owner (without --state).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", conflicts_with = "state")]
     users: usize,
+    /// How many webhooks the generated app may register (without --state; a state file sets
+    /// `webhook_limit` per app). X's enterprise tier: 3.
+    #[arg(long, default_value_t = aaa_emulator::DEFAULT_WEBHOOK_LIMIT, value_name = "N", conflicts_with = "state")]
+    webhook_limit: usize,
+    /// How many users the generated app may subscribe (without --state; a state file sets
+    /// `subscription_limit` per app). X's enterprise tier: 500.
+    #[arg(long, default_value_t = aaa_emulator::DEFAULT_SUBSCRIPTION_LIMIT, value_name = "N", conflicts_with = "state")]
+    subscription_limit: usize,
     /// How long a webhook has to answer a CRC check.
     #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
     crc_deadline: Duration,
-    /// How often every webhook is CRC-checked again (`off` for never).
-    #[arg(long, default_value = "1h", value_name = "DURATION|off", value_parser = optional_duration)]
+    /// How often every valid webhook is CRC-checked again, as X does daily (`off` for never).
+    /// A webhook that fails stays invalid until `aaa webhooks validate` passes.
+    #[arg(long, default_value = "24h", value_name = "DURATION|off", value_parser = optional_duration)]
     crc_interval: OptionalDuration,
     /// How long a webhook has to answer a delivery.
     #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
@@ -122,9 +131,12 @@ impl Args {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let mut state = match &args.state {
-        Some(path) => State::from_toml_file(path)?,
-        None => State::generate(args.users)?,
+    let mut state = if let Some(path) = &args.state {
+        State::from_toml_file(path)?
+    } else {
+        let mut state = State::generate(args.users)?;
+        state.set_limits(args.webhook_limit, args.subscription_limit);
+        state
     };
     let mut options = args.options();
     for path in &args.ca_cert {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aaa_model::Timestamp;
-use aaa_receiver::store::{EventFilter, Reader, StoredEvent, now_ms};
+use aaa_receiver::{EventQuery, Store, StoreErrorKind, StoredEvent};
 use clap::Subcommand;
 
 use crate::failure::Failure;
@@ -47,6 +47,9 @@ pub(crate) struct Common {
     /// Only events for this user id.
     #[arg(long, value_name = "ID")]
     user: Option<String>,
+    /// Only events whose raw JSON contains this text (as delivered, escapes included).
+    #[arg(long, value_name = "TEXT")]
+    text: Option<String>,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
@@ -105,15 +108,30 @@ pub(crate) fn json_line(
     )
 }
 
-fn open(common: &Common) -> Result<Reader, Failure> {
-    if aaa_receiver::store::existing_shards(&common.data_dir)?.is_none() {
-        return Err(Failure::new(format!(
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn open(common: &Common) -> Result<Store, Failure> {
+    Store::open_read_only(&common.data_dir).map_err(|e| match e.kind() {
+        StoreErrorKind::NotFound => Failure::new(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
             common.data_dir.display(),
             common.data_dir.display()
-        )));
-    }
-    Ok(Reader::open_dir(&common.data_dir)?)
+        )),
+        _ => Failure::new(e.to_string()),
+    })
+}
+
+/// The query's filters from the common options.
+fn filtered(common: &Common, mut query: EventQuery) -> EventQuery {
+    query.kind.clone_from(&common.kind);
+    query.user.clone_from(&common.user);
+    query.text.clone_from(&common.text);
+    query
 }
 
 /// `s` with control characters (C0, DEL and C1, which terminals may act on) written as `\u{..}`
@@ -163,6 +181,14 @@ fn print(out: &mut impl Write, common: &Common, events: &[StoredEvent]) -> std::
 }
 
 pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(run_async(cmd))
+}
+
+async fn run_async(cmd: Command) -> Result<ExitCode, Failure> {
     let stdout = std::io::stdout();
     match cmd {
         Command::List {
@@ -170,41 +196,31 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
             since,
             limit,
         } => {
-            let reader = open(&common)?;
-            let filter = EventFilter {
-                kind: common.kind.clone(),
-                user: common.user.clone(),
-                since_ms: since
-                    .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-                after_id: None,
-                after: None,
-                limit,
-            };
-            let events = reader.events(&filter)?;
-            print(&mut stdout.lock(), &common, &events)?;
+            let store = open(&common)?;
+            let mut query = filtered(&common, EventQuery::newest(limit));
+            query.since_ms =
+                since.map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            let page = store.list(query).await?;
+            print(&mut stdout.lock(), &common, &page.events)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tail { common, last } => {
-            let reader = open(&common)?;
-            let mut filter = EventFilter {
-                kind: common.kind.clone(),
-                user: common.user.clone(),
-                limit: Some(last),
-                ..EventFilter::default()
-            };
-            // Start after the newest event of any kind in every store file: with nothing to
-            // print first (`--last 0`, or no match yet), a cursor of 0 would print the whole
-            // history on the next poll.
-            let mut cursor = reader.end_cursor()?;
+            let store = open(&common)?;
+            // The page's `after` is past the newest event of every store file, matching or not:
+            // with nothing to print first (`--last 0`, or no match yet) the tail still starts
+            // at the end instead of printing the whole history on the next poll.
+            let page = store
+                .list(filtered(&common, EventQuery::newest(Some(last))))
+                .await?;
+            let mut cursor = page.after;
+            print(&mut stdout.lock(), &common, &page.events)?;
             loop {
-                let events = reader.events(&filter)?;
-                for e in &events {
-                    cursor.advance(e);
-                }
-                print(&mut stdout.lock(), &common, &events)?;
-                filter.limit = None;
-                filter.after = Some(cursor.clone());
-                std::thread::sleep(Duration::from_millis(200));
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let page = store
+                    .list(filtered(&common, EventQuery::after(cursor.clone())))
+                    .await?;
+                cursor = page.after;
+                print(&mut stdout.lock(), &common, &page.events)?;
             }
         }
     }

@@ -67,7 +67,10 @@ failure_from!(
 impl From<aaa_client::Error> for Failure {
     fn from(e: aaa_client::Error) -> Failure {
         let text = crate::output::one_line(&e.to_string());
-        if *e.kind() == aaa_client::ErrorKind::MissingCredentials {
+        if matches!(
+            e.kind(),
+            aaa_client::ErrorKind::MissingCredentials | aaa_client::ErrorKind::InvalidConfig
+        ) {
             Failure::usage(text)
         } else {
             Failure::new(text)

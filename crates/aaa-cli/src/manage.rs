@@ -46,8 +46,19 @@ enum WebhooksCommand {
     },
 }
 
-fn webhook_json(w: &Webhook<'_>) -> serde_json::Value {
-    serde_json::to_value(w).unwrap_or(serde_json::Value::Null)
+/// A webhook in the one shape X's v1.1 reference documents, whichever API answered and
+/// whichever time field it used: `{"id","url","valid","created_at":"2016-06-02T23:54:02Z"}`.
+fn webhook_json(webhook: &Webhook<'_>) -> serde_json::Value {
+    let created_at = webhook.created().map(|t| {
+        let (year, month, day, hour, minute, second, _) = t.to_utc();
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    });
+    serde_json::json!({
+        "id": webhook.id.to_string(),
+        "url": webhook.url.to_string(),
+        "valid": webhook.valid,
+        "created_at": created_at,
+    })
 }
 
 fn print_webhooks(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
@@ -124,9 +135,6 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
 pub(crate) struct SubscriptionsArgs {
     #[command(flatten)]
     conn: Conn,
-    /// Skip the local webhook URL check (https, no port), for a local emulator.
-    #[arg(long, global = true)]
-    allow_local_urls: bool,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -171,8 +179,16 @@ enum SubscriptionsCommand {
 pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure> {
     let json = args.json;
     let settings = args.conn.settings()?;
+    if let SubscriptionsCommand::Remove { user: None, .. } = &args.command {
+        if settings.version == aaa_client::ApiVersion::V2 {
+            return Err(Failure::usage(
+                "v2 removes a subscription by user id: give --user USER_ID (with the app's \
+                 bearer token), or --api v1.1 to remove the user of --access-token",
+            ));
+        }
+    }
     run(async move {
-        let client = settings.client(!args.allow_local_urls)?;
+        let client = settings.client(true)?;
         match args.command {
             SubscriptionsCommand::Add { webhook } => {
                 client.subscribe(webhook.clone()).await?;

@@ -12,7 +12,9 @@ use aaa_client::replay_plan::{
 use aaa_client::{ApiVersion, Client, Route};
 use aaa_model::Timestamp;
 use aaa_model::event::ReplayJobStatus;
-use aaa_receiver::store::{EventCursor, EventFilter, Reader, now_ms};
+use aaa_receiver::{Cursor, EventQuery, Store, StoreErrorKind};
+
+use crate::events::now_ms;
 
 use crate::conn::Conn;
 use crate::failure::Failure;
@@ -182,14 +184,14 @@ fn print_plan(args: &Args, jobs: &[ReplayWindow], version: ApiVersion, kind: Rep
 }
 
 /// Opens the receiver's store read-only, or says why it cannot.
-fn open_store(dir: &Path) -> Result<Reader, Failure> {
-    if aaa_receiver::store::existing_shards(dir)?.is_none() {
-        return Err(Failure::new(format!(
+fn open_store(dir: &Path) -> Result<Store, Failure> {
+    Store::open_read_only(dir).map_err(|e| match e.kind() {
+        StoreErrorKind::NotFound => Failure::new(format!(
             "{}: no event store here (give the --data-dir of aaa serve)",
             dir.display()
-        )));
-    }
-    Ok(Reader::open_dir(dir)?)
+        )),
+        _ => Failure::new(e.to_string()),
+    })
 }
 
 /// The `replay_job_status` object in a stored event (the object itself, or an envelope
@@ -261,21 +263,19 @@ fn progress_line(label: &str, waited: Duration, timeout: Duration) -> String {
 
 /// Polls the store (read-only) until the `replay_job_status` of `job_id` arrives, or `timeout`.
 async fn wait_for_status(
-    reader: &Reader,
-    mut cursor: EventCursor,
+    store: &Store,
+    mut cursor: Cursor,
     job_id: &str,
     progress: &Progress,
     timeout: Duration,
 ) -> Result<Option<ReplayJobStatus<'static>>, Failure> {
     let started = Instant::now();
-    let mut filter = EventFilter {
-        kind: Some("replay_job_status".to_owned()),
-        ..EventFilter::default()
-    };
     loop {
-        filter.after = Some(cursor.clone());
-        for e in reader.events(&filter)? {
-            cursor.advance(&e);
+        let page = store
+            .list(EventQuery::after(cursor.clone()).kind("replay_job_status"))
+            .await?;
+        cursor = page.after;
+        for e in page.events {
             if let Some(status) = job_status(&e.raw) {
                 if status.job_id.as_str() == job_id {
                     return Ok(Some(status));
@@ -335,7 +335,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
 async fn run_job(
     args: &Args,
     client: &Client,
-    reader: Option<&Reader>,
+    reader: Option<&Store>,
     kind: ReplayKind,
     job: &ReplayWindow,
     (n, total): (usize, usize),
@@ -343,10 +343,10 @@ async fn run_job(
     // Time has passed since planning (a previous job may have run for minutes): check again.
     check_window(job.from, job.to, Timestamp::from_millis(now_ms()))
         .map_err(|e| Failure::new(format!("job {n}/{total}: {e}")))?;
-    let cursor = reader
-        .map(Reader::end_cursor)
-        .transpose()
-        .map_err(Failure::from)?;
+    let cursor = match reader {
+        Some(store) => Some(store.end_cursor().await.map_err(Failure::from)?),
+        None => None,
+    };
     let started = match kind {
         ReplayKind::Webhook => {
             client

@@ -3,12 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aaa_crypto::ConsumerSecret;
 use aaa_receiver::{
-    AppConfig, FileConfig, Forwarder, Limits, Metrics, NewEvent, Receiver, Store, StoreConfig,
+    AppConfig, FileConfig, Forwarder, Limits, Receiver, Store, StoreConfig, StoreError,
+    StoreErrorKind, StoredEvent,
 };
 
 use crate::failure::Failure;
@@ -107,7 +107,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         args.tls_cert.as_ref().or(file.tls_cert.as_ref()),
         args.tls_key.as_ref().or(file.tls_key.as_ref()),
     ) {
-        (Some(c), Some(k)) => Some(aaa_receiver::server::tls_acceptor(c, k)?),
+        (Some(c), Some(k)) => Some(aaa_receiver::tls_acceptor(c, k)?),
         (None, None) => None,
         _ => return Err(Failure::usage("TLS needs both a certificate and a key")),
     };
@@ -115,24 +115,28 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let stdout = args.stdout;
 
     block_on(Threads::PerCore, async move {
-        let metrics = Arc::new(Metrics::default());
-        let store = Store::open(store_config, Arc::clone(&metrics))?;
+        let store = Store::open(store_config).map_err(|e| store_failure(&e))?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let (sink, printer) = if stdout {
+        let mut builder = Receiver::builder()
+            .apps(apps)
+            .limits(limits)
+            .store(store.clone());
+        let printer = if stdout {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let printer = tokio::spawn(print_events(rx, stop_rx.clone()));
-            (Some(tx), Some(printer))
+            builder = builder.on_stored(tx);
+            Some(tokio::spawn(print_events(rx, stop_rx.clone())))
         } else {
-            (None, None)
+            None
         };
-        let paths: Vec<String> = apps.iter().map(|a| a.path.clone()).collect();
-        let receiver = Receiver::new(apps, limits, store.clone(), Arc::clone(&metrics), sink)?;
+        let receiver = builder.build()?;
+        let paths: Vec<String> = receiver_paths(&receiver);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
         if let Some(url) = forward_to {
-            let forwarder = Forwarder::new(store.clone(), &url, Arc::clone(&metrics))?;
+            let forwarder = Forwarder::new(store.clone(), &url)
+                .map_err(|e| Failure::new(format!("--forward-to: {e}")))?;
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 forwarder
@@ -142,32 +146,18 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
                     .await;
             });
         }
-        {
-            let store = store.clone();
-            let mut rx = stop_rx.clone();
-            tokio::spawn(async move {
-                loop {
-                    match store.prune().await {
-                        Ok(n) if n > 0 => {
-                            tracing::info!(events = n, "pruned events past the retention window");
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "prune failed"),
-                    }
-                    tokio::select! {
-                        _ = rx.wait_for(|s| *s) => return,
-                        () = tokio::time::sleep(Duration::from_secs(600)) => {}
-                    }
-                }
-            });
-        }
+        // Before the "listening" lines: a SIGTERM right after them must stop, not kill.
         let shutdown = shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(address = %local, "listening");
         for p in &paths {
             eprintln!("aaa: listening on {scheme}://{local}{p}");
         }
-        aaa_receiver::serve(listener, receiver, limits, tls, shutdown).await?;
+        let server = aaa_receiver::serve(listener, receiver).with_graceful_shutdown(shutdown);
+        match tls {
+            Some(tls) => server.tls(tls).await?,
+            None => server.await?,
+        }
         let _ = stop_tx.send(true);
         if let Some(printer) = printer {
             // Events of the last requests may still be queued; print them before exiting.
@@ -176,6 +166,22 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         tracing::info!("stopped: in-flight requests finished, store flushed");
         Ok::<_, Failure>(ExitCode::SUCCESS)
     })
+}
+
+/// The paths the receiver's apps listen on, for the "listening on" lines.
+fn receiver_paths(receiver: &Receiver) -> Vec<String> {
+    receiver.paths().map(str::to_owned).collect()
+}
+
+/// A store error in the words of `aaa serve`'s options.
+pub(crate) fn store_failure(e: &StoreError) -> Failure {
+    match e.kind() {
+        StoreErrorKind::LayoutMismatch { found, .. } => Failure::new(format!(
+            "{}; start with --store-shards {found} (store_shards = {found}), or use another --data-dir",
+            e.message()
+        )),
+        _ => Failure::new(e.to_string()),
+    }
 }
 
 /// Installs the SIGTERM and SIGINT handlers at once and returns a future that resolves on
@@ -212,7 +218,7 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 /// Prints new events until `stop` is set, then prints what is still queued and returns. Every
 /// request has been answered by then, so every event it stored is already in the queue.
 async fn print_events(
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<NewEvent>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<StoredEvent>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -232,7 +238,7 @@ async fn print_events(
     }
 }
 
-fn print_event(e: &NewEvent) {
+fn print_event(e: &StoredEvent) {
     use std::io::Write;
     let line = crate::events::json_line(
         &e.kind,

@@ -1,5 +1,6 @@
 //! `aaa trigger`: inject activities into a running `aaa emulate` through its control endpoint.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,13 +18,13 @@ use crate::runtime::{Threads, block_on};
 /// Arguments of `aaa trigger`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The activity to generate: tweet_create, mention, favorite, follow, unfollow,
-    /// unfollow_in_follow_events, block, unblock, unblock_in_block_events, mute, unmute,
-    /// unmute_in_mute_events, tweet_delete, direct_message, direct_message_indicate_typing,
-    /// direct_message_mark_read, user_revoke; or `all` for one of each. Or an X Activity API
-    /// event type (post.create, like.create, dm.received, profile.update.bio, ... every dotted
-    /// type), delivered to each matching activity subscription's webhook and to open streams.
-    #[arg(value_name = "KIND", required_unless_present = "payload")]
+    /// The activity to generate (see --help for every kind), or `all` for one of each; or an X
+    /// Activity API event type (post.create, dm.received, ...).
+    #[arg(
+        value_name = "KIND",
+        required_unless_present = "payload",
+        long_help = kinds_help()
+    )]
     kind: Option<String>,
     /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
     #[arg(long, value_name = "ID")]
@@ -48,6 +49,31 @@ pub(crate) struct Args {
     /// Print the emulator's answer as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The long help of KIND: every activity the emulator can make, with what happens.
+fn kinds_help() -> String {
+    let width = Activity::ALL
+        .iter()
+        .map(|a| a.name().len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from(
+        "The activity to generate, happening to the subscribed user (--user), or `all` for one \
+         of each (the revoke last: it ends the user's subscription, as at X):\n",
+    );
+    for a in Activity::ALL {
+        let _ = write!(text, "\n  {:<width$}  {}", a.name(), a.description());
+    }
+    text.push_str(
+        "\n\nOr an X Activity API event type, delivered to each matching activity subscription's \
+         webhook and to open activity streams (news.new takes --keyword instead of --user):\n",
+    );
+    for chunk in aaa_model::ActivityType::ALL.chunks(4) {
+        let names: Vec<&str> = chunk.iter().map(|t| t.as_str()).collect();
+        let _ = write!(text, "\n  {}", names.join(", "));
+    }
+    text
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -91,7 +117,9 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         return activity_request(args, kind).map(|r| vec![r]);
     }
     let Some(user) = &args.user else {
-        return Err(Failure::new("--user ID is required with a KIND".to_owned()));
+        return Err(Failure::usage(
+            "--user ID is required with a KIND: the subscribed user the activity happens to",
+        ));
     };
     let kinds: Vec<&str> = if kind == "all" {
         Activity::ALL.iter().map(|a| a.name()).collect()
@@ -99,7 +127,7 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         vec![kind]
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "unknown activity {kind:?}; known: {}, all",
             known.join(", ")
         )));
@@ -113,21 +141,21 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
 /// The control request for an X Activity API event type.
 fn activity_request(args: &Args, kind: &str) -> Result<serde_json::Value, Failure> {
     let Some(ty) = aaa_model::ActivityType::from_name(kind) else {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "unknown X Activity API event type {kind:?} (e.g. post.create, dm.received)"
         )));
     };
     let mut request = serde_json::json!({"kind": ty.as_str(), "count": args.count});
     if ty == aaa_model::ActivityType::NewsNew {
         let Some(keyword) = &args.keyword else {
-            return Err(Failure::new(
+            return Err(Failure::usage(
                 "news.new is matched by --keyword K".to_owned(),
             ));
         };
         request["keyword"] = keyword.as_str().into();
     } else {
         let Some(user) = &args.user else {
-            return Err(Failure::new(format!("--user ID is required with {ty}")));
+            return Err(Failure::usage(format!("--user ID is required with {ty}")));
         };
         request["user_id"] = user.as_str().into();
     }
@@ -191,7 +219,7 @@ pub(crate) async fn post(
     let request = http::Request::post(&url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| Failure::new(format!("bad emulator URL {base:?}: {e}")))?;
+        .map_err(|e| Failure::usage(format!("bad emulator URL {base:?}: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client.request(request).await?;

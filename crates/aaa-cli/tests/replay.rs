@@ -623,13 +623,13 @@ fn control(
 
 /// The stored events of `kind`.
 fn stored(data: &str, kind: &str) -> usize {
-    let reader = aaa_receiver::store::Reader::open_dir(Path::new(data)).unwrap();
-    reader
-        .events(&aaa_receiver::store::EventFilter {
-            kind: Some(kind.to_owned()),
-            ..Default::default()
-        })
+    let store = aaa_receiver::Store::open_read_only(Path::new(data)).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
         .unwrap()
+        .block_on(store.list(aaa_receiver::EventQuery::newest(None).kind(kind)))
+        .unwrap()
+        .events
         .len()
 }
 

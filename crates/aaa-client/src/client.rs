@@ -642,12 +642,13 @@ impl Client {
     /// One HTTP exchange under the timeout.
     async fn attempt(&self, req: http::Request<Full<Bytes>>) -> Result<Attempt, Error> {
         let inner = &*self.inner;
+        let target = format!("{} {}", req.method(), req.uri());
         let exchange = async {
-            let resp = inner
-                .http
-                .request(req)
-                .await
-                .map_err(|e| Error::new(ErrorKind::Connect).with_source(e))?;
+            let resp = inner.http.request(req).await.map_err(|e| {
+                Error::new(ErrorKind::Connect)
+                    .with_message(target.clone())
+                    .with_source(e)
+            })?;
             let status = resp.status().as_u16();
             let rate_limit = RateLimit::from_headers(resp.headers());
             let body = Limited::new(resp.into_body(), MAX_BODY)

@@ -247,15 +247,29 @@ impl fmt::Display for Error {
         }
         if self.kind == ErrorKind::RateLimited {
             if let Some(r) = &self.rate_limit {
+                let at = aaa_model::Timestamp::from_secs(
+                    i64::try_from(r.reset_epoch_secs()).unwrap_or(i64::MAX),
+                );
+                let (year, month, day, hour, minute, second, _) = at.to_utc();
+                let wait = r.until_reset().as_secs();
                 write!(
                     f,
-                    "; the window resets at {} (epoch seconds)",
-                    r.reset_epoch_secs()
+                    "; the window resets at {year:04}-{month:02}-{day:02} \
+                     {hour:02}:{minute:02}:{second:02} UTC, in {}m {:02}s",
+                    wait / 60,
+                    wait % 60
                 )?;
             }
         }
-        if let Some(s) = &self.source {
-            write!(f, ": {s}")?;
+        // The whole chain of causes: hyper's "client error (Connect)" alone says nothing of
+        // why; its sources name the refused connection, the DNS failure, the TLS problem.
+        let mut cause: Option<&(dyn StdError + 'static)> = self
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static));
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
         }
         Ok(())
     }
@@ -317,6 +331,50 @@ mod tests {
         assert_eq!(
             e.message(),
             Some("Could not find subscription with id: [9].")
+        );
+    }
+
+    #[test]
+    fn a_rate_limit_reset_reads_as_a_time_and_a_wait() {
+        let reset = std::time::SystemTime::now() + std::time::Duration::from_secs(14 * 60 + 30);
+        let window = RateLimit {
+            limit: 15,
+            remaining: 0,
+            reset,
+        };
+        let e = Error::from_response(
+            429,
+            br#"{"errors":[{"code":88,"message":"Rate limit exceeded."}]}"#,
+            AuthKind::Bearer,
+            Some(window),
+        );
+        let text = e.to_string();
+        assert!(text.contains(" UTC, in 14m "), "{text}");
+        assert!(!text.contains("epoch"), "{text}");
+    }
+
+    #[test]
+    fn every_cause_is_named() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused here");
+        let e = Error::new(ErrorKind::Connect)
+            .with_message("GET http://127.0.0.1:9/2/webhooks")
+            .with_source(Outer(inner));
+        assert_eq!(
+            e.to_string(),
+            "could not reach x: GET http://127.0.0.1:9/2/webhooks: client error (Connect): \
+             refused here"
         );
     }
 }

@@ -10,6 +10,10 @@ pub(crate) const RETENTION_SECS: u64 = 5 * 24 * 60 * 60;
 /// Code 34 for a path that does not exist, and for a user who is not subscribed
 /// (`DELETE .../subscriptions/:user_id/all.json`).
 pub(crate) const PAGE_NOT_FOUND: &str = "Sorry, that page does not exist.";
+/// Code 34 of `PUT webhooks/:id.json` and `POST .../subscriptions/all.json` (and, the emulator's
+/// choice, of every other call naming a webhook the app does not have).
+pub(crate) const WEBHOOK_NOT_FOUND: &str =
+    "Webhook does not exist or is associated with a different twitter application.";
 /// Code 214: a URL that breaks X's rules.
 pub(crate) const URL_INVALID: &str = "Webhook URL does not meet the requirements.";
 /// Code 214 for a URL that is not https (the emulator's wording: X documents only
@@ -18,11 +22,21 @@ pub(crate) const URL_NOT_HTTPS: &str =
     "Webhook URL does not meet the requirements. Please use HTTPS.";
 /// Code 214 when the app's webhook limit is reached.
 pub(crate) const TOO_MANY: &str = "Too many resources already created.";
+/// Code 214 for a URL the app has registered already (the reason X's v2 webhook guide gives as
+/// `DuplicateUrlFailed`; the v1.1 reference has no message of its own for it).
+pub(crate) const URL_TAKEN: &str =
+    "A webhook is already registered by your application for this URL.";
 /// Code 348.
 pub(crate) const NOT_PERMITTED: &str =
     "Client application is not permitted to access this user's webhook subscriptions.";
 /// Code 32, HTTP 401.
 pub(crate) const COULD_NOT_AUTHENTICATE: &str = "Could not authenticate you.";
+/// Code 99 of `GET webhooks.json` for credentials without Account Activity access.
+pub(crate) const NO_ACCESS: &str = "You don't have access to this resource.";
+/// HTTP 401 of count and list for an app that does not own the webhook (X documents no code:
+/// the emulator writes the HTTP status as the code).
+pub(crate) const NO_VIEW_PERMISSION: &str =
+    "Your application does not have permission to view subscriptions for the specified webhook.";
 /// Code 88, HTTP 429.
 pub(crate) const RATE_LIMITED: &str = "Rate limit exceeded.";
 /// Code 355, HTTP 409.

@@ -218,6 +218,11 @@ impl Emulator {
         let targets = self.targets(user_id)?;
         let ids = targets.iter().map(|t| t.webhook_id.clone()).collect();
         self.inner.deliverer.dispatch(targets, bodies);
+        for body in bodies {
+            if let Some((user, app)) = revoke_of(body) {
+                self.end_subscriptions(&user, &app);
+            }
+        }
         Ok(ids)
     }
 
@@ -281,6 +286,9 @@ impl Emulator {
         let ids = targets.iter().map(|t| t.webhook_id.clone()).collect();
         tracing::info!(activity = activity.name(), user_id, count, "triggered");
         self.inner.deliverer.dispatch(targets, &bodies);
+        if activity == Activity::UserRevoke {
+            self.end_subscriptions(user_id, &app_id);
+        }
         Ok(ids)
     }
 
@@ -300,7 +308,8 @@ impl Emulator {
     /// open activity stream connections (and kept five minutes for backfill) and, when the
     /// subscription names a valid webhook, POSTed there signed and retried like any delivery.
     /// `oauth.revoke` goes, with an empty filter, to every app that has a subscription on the
-    /// user, and to those subscriptions' webhooks. Needs a Tokio runtime.
+    /// user, and to those subscriptions' webhooks; it then ends those apps' subscriptions to the
+    /// user's private event types (public ones need no authorization). Needs a Tokio runtime.
     ///
     /// # Errors
     ///
@@ -455,6 +464,22 @@ impl Emulator {
                 delivered.events += 1;
             }
         }
+        if ty == ActivityType::OauthRevoke {
+            // The app may no longer read the user's private events.
+            if let Some(user) = &user_id {
+                let apps: Vec<&str> = matches.iter().map(|m| m.app_id.as_str()).collect();
+                let mut state = self.state();
+                state.activity.subscriptions.retain(|s| {
+                    let ended = s.event_type.is_private()
+                        && s.user_id.as_deref() == Some(user.as_str())
+                        && apps.contains(&s.app_id.as_str());
+                    if ended {
+                        tracing::info!(subscription_id = %s.id, "revoke ended the activity subscription");
+                    }
+                    !ended
+                });
+            }
+        }
         delivered.webhooks.sort_unstable();
         delivered.webhooks.dedup();
         delivered.subscriptions = matches
@@ -469,6 +494,17 @@ impl Emulator {
             "triggered x activity api events"
         );
         Ok(delivered)
+    }
+
+    /// Ends every subscription of `user_id` on the webhooks of `app_id`: the user revoked the
+    /// app's access, so X sends nothing more for that user to that app.
+    fn end_subscriptions(&self, user_id: &str, app_id: &str) {
+        let mut state = self.state();
+        for webhook in state.webhooks.iter_mut().filter(|w| w.app_id == app_id) {
+            if webhook.subscriptions.remove(user_id) {
+                tracing::info!(webhook_id = %webhook.id, user_id, "revoke ended the subscription");
+            }
+        }
     }
 
     /// The valid webhooks `user_id` is subscribed to.
@@ -492,34 +528,59 @@ impl Emulator {
         Ok(targets)
     }
 
-    /// CRC-checks every webhook now, as X does periodically, and records which passed.
-    /// Returns (webhook id, valid) pairs.
+    /// Runs the periodic CRC check now, as X does daily: every valid webhook is checked, and one
+    /// that fails is marked invalid. An invalid webhook is not checked again and stays invalid,
+    /// receiving nothing, until a `PUT` (trigger CRC) passes, as X's reference says. Returns
+    /// (webhook id, valid) for every webhook.
     pub async fn recheck_webhooks(&self) -> Vec<(String, bool)> {
-        let webhooks: Vec<(String, String, String)> = {
+        let webhooks: Vec<(String, Option<(String, String)>)> = {
             let state = self.state();
             state
                 .webhooks
                 .iter()
-                .filter_map(|w| {
-                    let app = state.app(&w.app_id)?;
-                    Some((w.id.clone(), w.url.clone(), app.consumer_secret.clone()))
+                .map(|w| {
+                    let check = state
+                        .app(&w.app_id)
+                        .filter(|_| w.valid)
+                        .map(|app| (w.url.clone(), app.consumer_secret.clone()));
+                    (w.id.clone(), check)
                 })
                 .collect()
         };
         let deadline = self.options().crc_deadline;
         let mut out = Vec::with_capacity(webhooks.len());
-        for (id, url, secret) in webhooks {
-            let valid = crc::check(self.inner.deliverer.client(), &url, &secret, deadline)
+        for (id, check) in webhooks {
+            let Some((url, secret)) = check else {
+                out.push((id, false));
+                continue;
+            };
+            let passed = crc::check(self.inner.deliverer.client(), &url, &secret, deadline)
                 .await
                 .is_ok();
             if let Some(w) = self.state().webhooks.iter_mut().find(|w| w.id == id) {
-                if w.valid != valid {
-                    tracing::info!(webhook_id = %id, valid, "periodic CRC check changed validity");
+                if !passed && w.valid {
+                    tracing::info!(webhook_id = %id, "periodic CRC check failed: webhook invalid until a PUT passes");
+                    w.valid = false;
                 }
-                w.valid = valid;
             }
-            out.push((id, valid));
+            out.push((id, passed));
         }
         out
     }
+}
+
+/// The user and app of a body that is a revoke (`{"user_event":{"revoke":{"source":{"user_id"},
+/// "target":{"app_id"}}}}`).
+fn revoke_of(body: &[u8]) -> Option<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let revoke = v.get("user_event")?.get("revoke")?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    Some((
+        text(revoke.get("source")?.get("user_id")?)?,
+        text(revoke.get("target")?.get("app_id")?)?,
+    ))
 }

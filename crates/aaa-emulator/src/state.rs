@@ -12,10 +12,11 @@ use crate::activity_state::ActivityState;
 use crate::error::Error;
 use crate::rng::{random_id, random_text};
 
-/// Default number of webhooks an app may register (what X gives a v1.1 environment).
-pub const DEFAULT_WEBHOOK_LIMIT: usize = 1;
-/// Default number of subscriptions an app may hold.
-pub const DEFAULT_SUBSCRIPTION_LIMIT: usize = 15;
+/// Default number of webhooks an app may register: the 3 of X's enterprise tier.
+pub const DEFAULT_WEBHOOK_LIMIT: usize = 3;
+/// Default number of subscriptions an app may hold: the 500 of X's enterprise tier (its
+/// `provisioned_count`).
+pub const DEFAULT_SUBSCRIPTION_LIMIT: usize = 500;
 
 /// A registered app: its id, consumer credentials, owner and limits.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -35,8 +36,8 @@ pub struct App {
     /// How many users the app may subscribe, over all its webhooks.
     #[serde(default = "default_subscription_limit")]
     pub subscription_limit: usize,
-    /// Whether the app may manage subscriptions at all; when false, subscription calls answer
-    /// error 348 as X does for an app that is not allowed to.
+    /// Whether the app has Account Activity access; when false, subscription calls answer
+    /// error 348 and listing webhooks error 99, as X does for an app that is not allowed to.
     #[serde(default = "yes")]
     pub subscriptions_permitted: bool,
 }
@@ -242,6 +243,15 @@ impl State {
             subscriptions_permitted: true,
         };
         Self::new(vec![app], users)
+    }
+
+    /// Sets every app's webhook and subscription limits (for a generated state; a TOML seed
+    /// sets them per app).
+    pub fn set_limits(&mut self, webhooks: usize, subscriptions: usize) {
+        for app in &mut self.apps {
+            app.webhook_limit = webhooks;
+            app.subscription_limit = subscriptions;
+        }
     }
 
     /// Records the URL the emulator is reachable at, for [`State::summary_json`].

@@ -6,6 +6,12 @@ fn from_secs(secs: u64) -> Timestamp {
     Timestamp::from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
+/// A v1.1 webhook's `created_at`, as X's reference shows it: `2016-06-02T23:54:02Z`.
+pub(crate) fn webhook_created_at(secs: u64) -> String {
+    let (y, mo, d, h, mi, s, _) = from_secs(secs).to_utc();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// RFC 3339 with milliseconds, as v2 answers carry it: `2016-06-02T23:54:02.000Z`.
 pub(crate) fn rfc3339_millis(secs: u64) -> String {
     from_secs(secs).to_rfc3339()
@@ -34,6 +40,7 @@ mod tests {
 
     #[test]
     fn times_are_written_like_x() {
+        assert_eq!(webhook_created_at(1_464_911_642), "2016-06-02T23:54:02Z");
         assert_eq!(
             replay_created_at(1_464_911_642),
             "2016-06-02 23:54:02 +0000"

@@ -951,6 +951,27 @@ async fn a_revoke_reaches_every_app_subscribed_to_the_user_with_an_empty_filter(
     assert_eq!(v["data"]["filter"], json!({}));
     assert_eq!(v["data"]["payload"]["user_id"], BOB);
     assert_eq!(v["data"]["payload"]["app_id"], "91");
+    // The revoke ended the app's subscriptions to Bob's private types, not the public one.
+    let r = h
+        .create(
+            As::OAuth2(BOB),
+            json!({"event_type":"dm.received","filter":{"user_id":BOB}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    h.emulator
+        .trigger_activity(&ActivityTrigger::new(ActivityType::OauthRevoke, BOB))
+        .unwrap();
+    let r = h
+        .call(As::App, Method::GET, "/2/activity/subscriptions", None)
+        .await;
+    let types: Vec<&str> = r.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["profile.update.bio"]);
     // news.new matches by keyword.
     h.create(
         As::App,

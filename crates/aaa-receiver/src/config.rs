@@ -6,7 +6,7 @@ use std::time::Duration;
 use aaa_crypto::ConsumerSecret;
 use serde::Deserialize;
 
-use crate::store::StoreConfig;
+use crate::store::sqlite::StoreConfig;
 
 /// One X app whose deliveries the receiver accepts, on its own path.
 #[derive(Debug, Clone)]
@@ -20,16 +20,37 @@ pub struct AppConfig {
     pub consumer_secrets: Vec<ConsumerSecret>,
 }
 
+impl AppConfig {
+    /// An app on `path` whose deliveries are signed with `secret` (add older secrets to
+    /// [`AppConfig::consumer_secrets`] while rotating).
+    pub fn new(
+        name: impl Into<String>,
+        path: impl Into<String>,
+        secret: ConsumerSecret,
+    ) -> AppConfig {
+        AppConfig {
+            name: name.into(),
+            path: path.into(),
+            consumer_secrets: vec![secret],
+        }
+    }
+}
+
 /// Limits that protect the receiver from slow, large or many requests.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// The largest body accepted (413 above it).
     pub max_body: usize,
+    /// How long a new connection may stay silent before it is closed (X sends its request as
+    /// soon as it connects).
+    pub first_byte_timeout: Duration,
     /// How long a client may take to send its headers.
     pub header_timeout: Duration,
     /// How long a client may take to send its body (408 after it).
     pub body_timeout: Duration,
-    /// The most connections served at once; more wait to be accepted.
+    /// The most connections served at once. At the cap, the connection idle the longest is
+    /// closed to admit a new one; only when every connection is answering a request do new
+    /// ones wait.
     pub max_connections: usize,
 }
 
@@ -37,6 +58,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_body: 1024 * 1024,
+            first_byte_timeout: Duration::from_secs(2),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             max_connections: 1024,
@@ -62,10 +84,11 @@ impl std::error::Error for ConfigError {}
 /// # Errors
 ///
 /// A [`ConfigError`] naming the problem.
-pub fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
+pub(crate) fn validate_apps(apps: &[AppConfig]) -> Result<(), ConfigError> {
     if apps.is_empty() {
         return Err(ConfigError(
-            "no app configured: give --consumer-secret or an [[app]] in the config file".into(),
+            "no app configured: the receiver needs at least one app with its consumer secret"
+                .into(),
         ));
     }
     for (i, a) in apps.iter().enumerate() {
@@ -121,6 +144,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Body size limit.
     pub max_body_bytes: Option<usize>,
+    /// How long a new connection may stay silent, milliseconds.
+    pub first_byte_timeout_ms: Option<u64>,
     /// Header read timeout, seconds.
     pub header_timeout_secs: Option<u64>,
     /// Body read timeout, seconds.
@@ -252,6 +277,9 @@ impl FileConfig {
     pub fn apply_limits(&self, limits: &mut Limits) {
         if let Some(v) = self.max_body_bytes {
             limits.max_body = v;
+        }
+        if let Some(v) = self.first_byte_timeout_ms {
+            limits.first_byte_timeout = Duration::from_millis(v);
         }
         if let Some(v) = self.header_timeout_secs {
             limits.header_timeout = Duration::from_secs(v);

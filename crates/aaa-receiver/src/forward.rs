@@ -14,11 +14,11 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::config::ConfigError;
 use crate::metrics::Metrics;
-use crate::store::{Store, StoredDelivery};
+use crate::store::Store;
+use crate::store::read::StoredDelivery;
 
-/// The cursor name the forwarder keeps in each shard of the store (each file has its own
-/// `cursors` table, so each shard's cursor is that shard's delivery id).
-pub const CURSOR: &str = "forward";
+/// The consumer name the forwarder keeps its cursor under in the store.
+const CURSOR: &str = "forward";
 
 /// Delivers each stored delivery that carried a new event to `url`, byte for byte, with X's
 /// original `x-twitter-webhooks-signature` header (so the app's own verification passes), one at
@@ -36,25 +36,27 @@ pub struct Forwarder {
 }
 
 impl Forwarder {
-    /// A forwarder to `url` (an `http://` URL).
+    /// A forwarder of `store`'s deliveries to `url` (an `http://` URL). It counts what it does
+    /// in the store's metrics.
     ///
     /// # Errors
     ///
     /// When `url` is not an absolute `http://` URL.
-    pub fn new(store: Store, url: &str, metrics: Arc<Metrics>) -> Result<Forwarder, ConfigError> {
+    pub fn new(store: Store, url: &str) -> Result<Forwarder, ConfigError> {
+        let metrics = Arc::clone(store.metrics());
         let uri: Uri = url
             .parse()
-            .map_err(|e| ConfigError(format!("--forward-to {url:?}: {e}")))?;
+            .map_err(|e| ConfigError(format!("forward URL {url:?}: {e}")))?;
         match uri.scheme_str() {
             Some("http") if uri.host().is_some() => {}
             Some("https") => {
                 return Err(ConfigError(format!(
-                    "--forward-to {url:?}: https is not supported; forward over http to an app on the same host or private network"
+                    "forward URL {url:?}: https is not supported; forward over http to an app on the same host or private network"
                 )));
             }
             _ => {
                 return Err(ConfigError(format!(
-                    "--forward-to {url:?}: expected an http:// URL"
+                    "forward URL {url:?}: expected an http:// URL"
                 )));
             }
         }
@@ -81,49 +83,26 @@ impl Forwarder {
     /// Runs until `shutdown` resolves.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let shards = self.store.shards();
-        // Register the cursor of every shard before anything else, so that pruning keeps every
-        // delivery that has not been forwarded yet (it keeps deliveries above the lowest cursor
-        // of their shard).
-        let mut k = 0;
-        while k < shards {
-            let registered = match self.store.reader().and_then(|r| r.shard_cursor(k, CURSOR)) {
-                Ok(cursor) => self.store.set_cursor(k, CURSOR, cursor).await,
-                Err(e) => Err(e),
-            };
-            match registered {
-                Ok(()) => {
-                    k += 1;
-                    continue;
-                }
-                Err(e) => tracing::warn!(error = %e, "forwarder cannot register its cursor"),
-            }
+        // Register the cursor before anything else, so that pruning keeps every delivery that
+        // has not been forwarded yet.
+        while let Err(e) = self.store.consumer_start(CURSOR).await {
+            tracing::warn!(error = %e, "forwarder cannot register its cursor");
             if wait(&mut shutdown, Duration::from_secs(1)).await {
                 return;
             }
         }
-        let mut reader = None;
         loop {
-            let notified = self.store.committed().notified();
+            let notified = self.store.committed();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let next = (|| {
-                if reader.is_none() {
-                    reader = Some(self.store.reader()?);
-                }
-                let r = reader
-                    .as_ref()
-                    .ok_or_else(crate::store::StoreError::closed)?;
-                next_batch(r, shards, |k| self.store.durable_delivery_id(k))
-            })();
-            let batch = match next {
+            let batch = match self.store.consumer_next(CURSOR).await {
                 Ok((batch, lag)) => {
-                    self.metrics.set_forward_lag(lag);
+                    self.metrics
+                        .set_forward_lag(i64::try_from(lag).unwrap_or(i64::MAX));
                     batch
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "forwarder cannot read the store");
-                    reader = None;
                     if wait(&mut shutdown, Duration::from_secs(1)).await {
                         return;
                     }
@@ -143,7 +122,7 @@ impl Forwarder {
                     return;
                 }
                 let mut backoff = Duration::from_millis(100);
-                while let Err(e) = self.store.set_cursor(d.shard, CURSOR, d.id).await {
+                while let Err(e) = self.store.consumer_ack(CURSOR, &d).await {
                     tracing::warn!(error = %e, "cannot record forwarding progress");
                     if wait(&mut shutdown, backoff).await {
                         return;
@@ -165,7 +144,7 @@ impl Forwarder {
             let req = Request::post(self.url.clone())
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(SIGNATURE_HEADER, d.signature.as_str())
-                .body(Full::new(Bytes::from(d.body.clone())));
+                .body(Full::new(d.body.clone()));
             let outcome = match req {
                 Ok(req) => {
                     match tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
@@ -182,12 +161,12 @@ impl Forwarder {
             match outcome {
                 Ok(()) => {
                     self.metrics.forward(true);
-                    tracing::debug!(delivery = d.id, "forwarded");
+                    tracing::debug!(delivery = %d.id, "forwarded");
                     return true;
                 }
                 Err(why) => {
                     self.metrics.forward(false);
-                    tracing::warn!(delivery = d.id, error = %why, retry_in_ms = backoff.as_millis(), "forwarding failed; will retry");
+                    tracing::warn!(delivery = %d.id, error = %why, retry_in_ms = backoff.as_millis(), "forwarding failed; will retry");
                     if wait(shutdown, backoff).await {
                         return false;
                     }
@@ -198,119 +177,10 @@ impl Forwarder {
     }
 }
 
-/// How many deliveries are read from each shard at a time.
-const READ_BATCH: usize = 64;
-
-/// The next deliveries to forward, and how many wait in all. Each shard's deliveries after its
-/// cursor are read in storage order and merged by write time (then shard, then id). Only the
-/// deliveries up to the last one read from a shard that had more are taken, so a delivery of
-/// another shard that was not read yet cannot be older than one taken.
-///
-/// Only deliveries up to each shard's durable id are taken (`durable(k)`); a shard with a row
-/// past it cuts the batch just before that row, for the same reason.
-fn next_batch(
-    r: &crate::store::Reader,
-    shards: usize,
-    durable: impl Fn(usize) -> i64,
-) -> Result<(Vec<StoredDelivery>, i64), crate::store::StoreError> {
-    let mut lag = 0i64;
-    let mut bound: Option<(i64, usize, i64)> = None;
-    let mut cut: Option<(i64, usize, i64)> = None;
-    let mut per_shard = Vec::with_capacity(shards);
-    for k in 0..shards {
-        let cursor = r.shard_cursor(k, CURSOR)?;
-        let mut batch = r.shard_deliveries_after(k, cursor, READ_BATCH)?;
-        lag = lag.saturating_add(r.shard_last_delivery_id(k)? - cursor);
-        if batch.len() == READ_BATCH {
-            if let Some(last) = batch.last() {
-                let key = last.order_key();
-                bound = Some(bound.map_or(key, |b| b.min(key)));
-            }
-        }
-        let limit = durable(k);
-        if let Some(first) = batch.iter().position(|d| d.id > limit) {
-            let key = batch[first].order_key();
-            cut = Some(cut.map_or(key, |c| c.min(key)));
-            batch.truncate(first);
-        }
-        per_shard.push(batch);
-    }
-    let mut all: Vec<StoredDelivery> = per_shard.into_iter().flatten().collect();
-    all.sort_by_key(StoredDelivery::order_key);
-    if let Some(bound) = bound {
-        all.retain(|d| d.order_key() <= bound);
-    }
-    if let Some(cut) = cut {
-        all.retain(|d| d.order_key() < cut);
-    }
-    Ok((all, lag))
-}
-
 /// Sleeps for `d`; true if `shutdown` resolved first.
 async fn wait(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>, d: Duration) -> bool {
     tokio::select! {
         () = shutdown.as_mut() => true,
         () = tokio::time::sleep(d) => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::store::{Content, Delivery, EventRecord, Store, StoreConfig};
-
-    fn delivery(user: &str, n: u32) -> Arc<Delivery> {
-        let body = format!(r#"{{"for_user_id":"{user}","favorite_events":[{{"id":"f{n}"}}]}}"#);
-        let len = body.len();
-        Arc::new(Delivery {
-            app: "t".into(),
-            received_at: 1,
-            signature: "sha256=x".into(),
-            body: bytes::Bytes::from(body),
-            content: Content::Events(vec![EventRecord {
-                key: format!("favorite/{user}/f{n}"),
-                kind: "favorite".into(),
-                for_user_id: Some(user.into()),
-                range: 0..len,
-            }]),
-        })
-    }
-
-    #[tokio::test]
-    async fn batches_stop_before_a_delivery_not_yet_durable() {
-        let dir = std::env::temp_dir().join(format!("aaa-forward-durable-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut config = StoreConfig::new(&dir);
-        config.shards = 2;
-        let store = Store::open(config, Arc::new(crate::Metrics::default())).unwrap();
-        let mut ids = Vec::new();
-        for n in 0..6 {
-            // Alternate users so that both files get deliveries.
-            let d = delivery(if n % 2 == 0 { "1" } else { "2" }, n);
-            let shard = d.shard(2);
-            let id = store.append(d).await.unwrap().delivery_id.unwrap();
-            ids.push((shard, id));
-        }
-        let r = store.reader().unwrap();
-        let everything = |k: usize| store.durable_delivery_id(k);
-        let (all, _) = next_batch(&r, 2, everything).unwrap();
-        assert_eq!(all.len(), 6);
-        // Pretend the fourth delivery's sync is still under way: it and everything stored after
-        // it, in either file, wait.
-        let (held_shard, held_id) = ids[3];
-        let (some, _) = next_batch(&r, 2, |k| {
-            if k == held_shard {
-                held_id - 1
-            } else {
-                store.durable_delivery_id(k)
-            }
-        })
-        .unwrap();
-        let taken: Vec<(usize, i64)> = some.iter().map(|d| (d.shard, d.id)).collect();
-        assert_eq!(taken, ids[..3].to_vec());
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

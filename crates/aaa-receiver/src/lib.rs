@@ -1,16 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod config;
-pub mod forward;
-pub mod metrics;
-pub mod server;
-pub mod service;
-pub mod store;
+mod config;
+mod forward;
+mod metrics;
+mod server;
+mod service;
+mod store;
 
-pub use config::{AppConfig, ConfigError, FileConfig, Limits};
+pub use config::{AppConfig, ConfigError, FileApp, FileConfig, Limits};
 pub use forward::Forwarder;
-pub use metrics::Metrics;
-pub use server::serve;
-pub use service::{NewEvent, Receiver};
-pub use store::{Store, StoreConfig, StoreError};
+pub use metrics::{Counters, Metrics, Outcome};
+pub use server::{Serve, serve, tls_acceptor};
+pub use service::{Receiver, ReceiverBuilder, ResponseBody};
+pub use store::delivery::{Appended, Content, Delivery, EventRecord, StoreError, StoreErrorKind};
+pub use store::read::{
+    Cursor, EventDetail, EventId, EventPage, EventQuery, ParseError, Start, StoreCounts,
+    StoredDelivery, StoredEvent,
+};
+pub use store::sqlite::StoreConfig;
+pub use store::{Missed, Store, Subscription};

@@ -73,6 +73,34 @@ impl Outcome {
     }
 }
 
+/// The counters of [`Metrics`] at one moment (see [`Metrics::counters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Requests by how they ended, one entry for every [`Outcome`].
+    pub requests: Vec<(Outcome, u64)>,
+    /// Events stored (new keys).
+    pub events_stored: u64,
+    /// Events that were already stored, not stored again.
+    pub duplicate_events: u64,
+    /// Deliveries forwarded to the app.
+    pub forwarded: u64,
+    /// Failed forwarding attempts (retried).
+    pub forward_failures: u64,
+    /// Stored deliveries not yet forwarded.
+    pub forward_lag: i64,
+}
+
+impl Counters {
+    /// How many requests ended with `outcome`.
+    pub fn requests(&self, outcome: Outcome) -> u64 {
+        self.requests
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 /// A histogram with fixed upper bounds.
 #[derive(Debug)]
 struct Histogram {
@@ -199,6 +227,21 @@ impl Metrics {
         self.forward_lag.store(lag, Ordering::Relaxed);
     }
 
+    /// Every counter as it stands now, for a dashboard.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            requests: Outcome::ALL
+                .iter()
+                .map(|&o| (o, self.requests(o)))
+                .collect(),
+            events_stored: self.events_stored.load(Ordering::Relaxed),
+            duplicate_events: self.duplicate_events.load(Ordering::Relaxed),
+            forwarded: self.forwarded.load(Ordering::Relaxed),
+            forward_failures: self.forward_failures.load(Ordering::Relaxed),
+            forward_lag: self.forward_lag.load(Ordering::Relaxed),
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
@@ -294,5 +337,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("aaa_commit_seconds_count 2\n"), "{text}");
+        let counters = m.counters();
+        assert_eq!(counters.requests(Outcome::Stored), 2);
+        assert_eq!(counters.requests(Outcome::Duplicate), 0);
+        assert_eq!(counters.requests.len(), Outcome::ALL.len());
     }
 }

@@ -15,24 +15,9 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use crate::config::{AppConfig, ConfigError, Limits, validate_apps};
 use crate::metrics::{Metrics, Outcome};
-use crate::store::{Content, Delivery, EventRecord, Store, now_ms};
-
-/// A new event, as handed to sinks after it was stored.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    /// The app it was delivered to.
-    pub app: Arc<str>,
-    /// The kind name.
-    pub kind: String,
-    /// The delivery's `for_user_id`.
-    pub for_user_id: Option<String>,
-    /// The dedupe key.
-    pub key: String,
-    /// When it was received (milliseconds since the epoch).
-    pub received_at: i64,
-    /// The event's raw JSON.
-    pub raw: Bytes,
-}
+use crate::store::delivery::{Content, Delivery, EventRecord, now_ms};
+use crate::store::read::StoredEvent;
+use crate::store::{Store, stored_events};
 
 struct App {
     name: Arc<str>,
@@ -46,7 +31,7 @@ struct Inner {
     limits: Limits,
     store: Store,
     metrics: Arc<Metrics>,
-    sink: Option<tokio::sync::mpsc::UnboundedSender<NewEvent>>,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<StoredEvent>>,
 }
 
 /// The webhook receiver. Mount it in any hyper or tower stack; clone it freely.
@@ -86,22 +71,82 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response<ResponseBody
     )
 }
 
-impl Receiver {
-    /// A receiver for `apps`, storing into `store`. New events are also sent to `sink` (for
-    /// `--stdout` and similar consumers) after they are durable.
+/// Builds a [`Receiver`]: its apps, its store, and optionally its limits and a sink for new
+/// events.
+///
+/// ```no_run
+/// # fn run(store: aaa_receiver::Store) -> Result<(), aaa_receiver::ConfigError> {
+/// use aaa_crypto::ConsumerSecret;
+/// use aaa_receiver::{AppConfig, Limits, Receiver};
+///
+/// let receiver = Receiver::builder()
+///     .app(AppConfig::new("main", "/webhooks/twitter", ConsumerSecret::new("secret")))
+///     .limits(Limits::default())
+///     .store(store)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ReceiverBuilder {
+    apps: Vec<AppConfig>,
+    limits: Limits,
+    store: Option<Store>,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<StoredEvent>>,
+}
+
+impl ReceiverBuilder {
+    /// Accepts deliveries for `app` on its path (add one for each app).
+    pub fn app(mut self, app: AppConfig) -> ReceiverBuilder {
+        self.apps.push(app);
+        self
+    }
+
+    /// Accepts deliveries for each of `apps`.
+    pub fn apps(mut self, apps: impl IntoIterator<Item = AppConfig>) -> ReceiverBuilder {
+        self.apps.extend(apps);
+        self
+    }
+
+    /// The limits on bodies, timeouts and connections (default [`Limits::default`]); [`serve`]
+    /// applies the connection ones.
+    ///
+    /// [`serve`]: crate::serve()
+    pub fn limits(mut self, limits: Limits) -> ReceiverBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Where deliveries are stored (required).
+    pub fn store(mut self, store: Store) -> ReceiverBuilder {
+        self.store = Some(store);
+        self
+    }
+
+    /// Also sends every new event to `sink` once it is durable, none ever dropped (the queue
+    /// grows while the consumer is slow); for a live view that may miss events under load, use
+    /// [`Store::subscribe`] instead.
+    pub fn on_stored(
+        mut self,
+        sink: tokio::sync::mpsc::UnboundedSender<StoredEvent>,
+    ) -> ReceiverBuilder {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// The receiver.
     ///
     /// # Errors
     ///
-    /// When the apps are not a valid configuration (see [`validate_apps`]).
-    pub fn new(
-        apps: Vec<AppConfig>,
-        limits: Limits,
-        store: Store,
-        metrics: Arc<Metrics>,
-        sink: Option<tokio::sync::mpsc::UnboundedSender<NewEvent>>,
-    ) -> Result<Receiver, ConfigError> {
-        validate_apps(&apps)?;
-        let apps = apps
+    /// When no store was given, or the apps are not a valid configuration (none, a path that is
+    /// not absolute or is reserved, two apps on one path or with one name, an empty secret).
+    pub fn build(self) -> Result<Receiver, ConfigError> {
+        let Some(store) = self.store else {
+            return Err(ConfigError("no store given to the receiver".into()));
+        };
+        validate_apps(&self.apps)?;
+        let apps = self
+            .apps
             .into_iter()
             .map(|a| App {
                 name: a.name.into(),
@@ -113,15 +158,22 @@ impl Receiver {
         Ok(Receiver {
             inner: Arc::new(Inner {
                 apps,
-                limits,
+                limits: self.limits,
+                metrics: Arc::clone(store.metrics()),
                 store,
-                metrics,
-                sink,
+                sink: self.sink,
             }),
         })
     }
+}
 
-    /// The metrics this receiver updates.
+impl Receiver {
+    /// Starts building a receiver.
+    pub fn builder() -> ReceiverBuilder {
+        ReceiverBuilder::default()
+    }
+
+    /// The metrics this receiver updates (the store's).
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.inner.metrics
     }
@@ -129,6 +181,16 @@ impl Receiver {
     /// The store this receiver writes to.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The paths the receiver's apps take deliveries on.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.inner.apps.iter().map(|a| a.path.as_str())
+    }
+
+    /// The limits this receiver applies.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// Answers one request.
@@ -324,11 +386,14 @@ impl Receiver {
             }
             Ok(Ok(collected)) => collected.to_bytes(),
         };
-        if let Err(e) = app.verifier.verify(signature.as_bytes(), &body) {
-            metrics.request(Outcome::Unauthorized);
-            tracing::warn!(app = %app.name, reason = e.as_str(), "signature refused");
-            return error(StatusCode::UNAUTHORIZED, "unauthorized", e.as_str());
-        }
+        let secret_index = match app.verifier.verify(signature.as_bytes(), &body) {
+            Ok(i) => i,
+            Err(e) => {
+                metrics.request(Outcome::Unauthorized);
+                tracing::warn!(app = %app.name, reason = e.as_str(), "signature refused");
+                return error(StatusCode::UNAUTHORIZED, "unauthorized", e.as_str());
+            }
+        };
         // A CRC response is the HMAC of the token under the same key, so anyone can obtain a
         // valid signature for any body the CRC guard agrees to sign. X never delivers such a
         // body (deliveries are JSON objects, which the guard refuses), so its signature proves
@@ -368,6 +433,7 @@ impl Receiver {
             received_at,
             // Signature values are ASCII (checked by the verifier).
             signature: signature.to_str().unwrap_or_default().to_owned(),
+            secret_index,
             body,
             content,
         });
@@ -389,7 +455,7 @@ impl Receiver {
         match &delivery.content {
             Content::Quarantined(why) => {
                 metrics.request(Outcome::Quarantined);
-                tracing::warn!(app = %app.name, reason = %why, stored = appended.delivery_id.is_some(), "authentic body is not an envelope: quarantined");
+                tracing::warn!(app = %app.name, reason = %why, stored = appended.delivery.is_some(), "authentic body is not an envelope: quarantined");
                 json(
                     StatusCode::OK,
                     &serde_json::json!({ "status": "quarantined", "message": why }),
@@ -405,16 +471,8 @@ impl Receiver {
                 });
                 tracing::debug!(app = %app.name, new, duplicates = appended.duplicates, "delivery stored");
                 if let Some(sink) = &inner.sink {
-                    for &i in &appended.new_events {
-                        let e = &events[i];
-                        let _ = sink.send(NewEvent {
-                            app: Arc::clone(&delivery.app),
-                            kind: e.kind.clone(),
-                            for_user_id: e.for_user_id.clone(),
-                            key: e.key.clone(),
-                            received_at,
-                            raw: delivery.body.slice(e.range.clone()),
-                        });
+                    for e in stored_events(&delivery, &appended) {
+                        let _ = sink.send(e);
                     }
                 }
                 json(

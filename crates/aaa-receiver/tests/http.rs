@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aaa_crypto::ConsumerSecret;
-use aaa_receiver::store::{EventFilter, Reader};
-use aaa_receiver::{AppConfig, Forwarder, Limits, Metrics, Receiver, Store, StoreConfig};
+use aaa_receiver::{
+    AppConfig, Content, Delivery, EventQuery, EventRecord, Forwarder, Limits, Metrics, Receiver,
+    Store, StoreConfig, StoreErrorKind, StoredEvent,
+};
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -47,20 +49,35 @@ mod common;
 use common::TempDir;
 
 impl TempDir {
-    fn reader(&self) -> Reader {
-        Reader::open_dir(self.path()).expect("open the store read-only")
+    fn store(&self) -> Store {
+        Store::open_read_only(self.path()).expect("open the store read-only")
+    }
+
+    /// Every stored event, oldest first.
+    async fn events(&self) -> Vec<StoredEvent> {
+        self.store()
+            .list(EventQuery::newest(None))
+            .await
+            .unwrap()
+            .events
     }
 
     /// (events, quarantined deliveries, deliveries with new events).
-    fn counts(&self) -> (i64, i64, usize) {
-        let r = self.reader();
-        let (events, quarantined) = r.counts().unwrap();
-        let deliveries = r.deliveries_after(0, 100_000).unwrap().len();
-        (events, quarantined, deliveries)
+    async fn counts(&self) -> (i64, i64, usize) {
+        let c = self.store().counts().await.unwrap();
+        (
+            i64::try_from(c.events).unwrap(),
+            i64::try_from(c.quarantined).unwrap(),
+            usize::try_from(c.deliveries).unwrap(),
+        )
     }
 
-    fn assert_nothing_stored(&self, what: &str) {
-        assert_eq!(self.counts(), (0, 0, 0), "{what}: something was stored");
+    async fn assert_nothing_stored(&self, what: &str) {
+        assert_eq!(
+            self.counts().await,
+            (0, 0, 0),
+            "{what}: something was stored"
+        );
     }
 }
 
@@ -124,39 +141,32 @@ struct Server {
 }
 
 async fn start(dir: &Path, opts: Options, forward_to: Option<&str>) -> Server {
-    let metrics = Arc::new(Metrics::default());
     let mut config = StoreConfig::new(dir);
     config.max_bytes = opts.max_bytes;
     config.shards = opts.shards;
-    let store = Store::open(config, Arc::clone(&metrics)).expect("open the store");
-    let app = AppConfig {
-        name: "main".into(),
-        path: PATH.into(),
-        consumer_secrets: vec![ConsumerSecret::new(SECRET)],
-    };
-    let receiver = Receiver::new(
-        vec![app],
-        opts.limits,
-        store.clone(),
-        Arc::clone(&metrics),
-        None,
-    )
-    .unwrap();
+    let store = Store::open(config).expect("open the store");
+    let metrics = Arc::clone(store.metrics());
+    let receiver = Receiver::builder()
+        .app(AppConfig::new("main", PATH, ConsumerSecret::new(SECRET)))
+        .limits(opts.limits)
+        .store(store.clone())
+        .build()
+        .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut shut = rx.clone();
-    let limits = opts.limits;
     tasks.push(tokio::spawn(async move {
-        aaa_receiver::serve(listener, receiver, limits, None, async move {
-            let _ = shut.wait_for(|s| *s).await;
-        })
-        .await
-        .expect("serve");
+        aaa_receiver::serve(listener, receiver)
+            .with_graceful_shutdown(async move {
+                let _ = shut.wait_for(|s| *s).await;
+            })
+            .await
+            .expect("serve");
     }));
     if let Some(url) = forward_to {
-        let forwarder = Forwarder::new(store.clone(), url, Arc::clone(&metrics))
+        let forwarder = Forwarder::new(store.clone(), url)
             .unwrap()
             .max_backoff(Duration::from_millis(200));
         let mut shut = rx.clone();
@@ -442,19 +452,17 @@ async fn bad_signatures_get_401_and_nothing_is_stored() {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}");
         let got = reply.assert_error(401, "unauthorized");
         assert_eq!(&got, message, "{what}");
-        dir.assert_nothing_stored(what);
+        dir.assert_nothing_stored(what).await;
     }
     assert_eq!(
-        server
-            .metrics
-            .requests(aaa_receiver::metrics::Outcome::Unauthorized),
+        server.metrics.requests(aaa_receiver::Outcome::Unauthorized),
         cases.len() as u64
     );
     // The same body, correctly signed, is accepted: the refusals above were about the signature.
     let ok = post(server.addr, &body).await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.json(), serde_json::json!({"stored": 1, "duplicates": 0}));
-    assert_eq!(dir.counts(), (1, 0, 1));
+    assert_eq!(dir.counts().await, (1, 0, 1));
     server.stop().await;
 }
 
@@ -475,7 +483,7 @@ async fn two_signature_headers_on_a_raw_socket_get_401() {
     let r = read_response(&mut s).await.unwrap();
     assert_eq!(r.status, 401, "{r:?}");
     assert_eq!(raw_json(&r)["error"], "unauthorized");
-    dir.assert_nothing_stored("two signature headers");
+    dir.assert_nothing_stored("two signature headers").await;
     server.stop().await;
 }
 
@@ -508,7 +516,8 @@ async fn a_declared_length_over_the_limit_gets_413_before_the_body_is_read() {
     let head = format!("POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 99999999999\r\n\r\n");
     s.write_all(head.as_bytes()).await.unwrap();
     assert_eq!(read_response(&mut s).await.unwrap().status, 413);
-    dir.assert_nothing_stored("declared length over the limit");
+    dir.assert_nothing_stored("declared length over the limit")
+        .await;
     server.stop().await;
 }
 
@@ -542,7 +551,8 @@ async fn a_chunked_body_over_the_limit_gets_413() {
     let r = r.unwrap();
     assert_eq!(r.status, 413, "{r:?}");
     assert_eq!(raw_json(&r)["error"], "too_large");
-    dir.assert_nothing_stored("chunked body over the limit");
+    dir.assert_nothing_stored("chunked body over the limit")
+        .await;
     server.stop().await;
 }
 
@@ -587,7 +597,7 @@ async fn an_endless_chunked_body_ends_with_413_or_408_in_bounded_time() {
         .unwrap()
         .unwrap();
     assert!(sent < 16 * 1024, "the server kept reading: {sent} chunks");
-    dir.assert_nothing_stored("endless chunked body");
+    dir.assert_nothing_stored("endless chunked body").await;
     server.stop().await;
 }
 
@@ -636,7 +646,7 @@ async fn slow_headers_close_the_connection() {
         assert_eq!(n, 0, "got {:?}", String::from_utf8_lossy(&buf[..n]));
     }
     assert!(started.elapsed() < Duration::from_secs(5));
-    dir.assert_nothing_stored("slow headers");
+    dir.assert_nothing_stored("slow headers").await;
     // The server still answers.
     assert_eq!(get(server.addr, "/healthz").await.status, StatusCode::OK);
     server.stop().await;
@@ -669,7 +679,7 @@ async fn a_slow_body_gets_408() {
     // The rest of the body arriving late changes nothing.
     let _ = s.write_all(&body[10..]).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    dir.assert_nothing_stored("slow body");
+    dir.assert_nothing_stored("slow body").await;
     server.stop().await;
 }
 
@@ -702,13 +712,13 @@ async fn deeply_nested_json_is_quarantined_and_the_server_survives() {
         post(server.addr, &objects).await.json()["status"],
         "quarantined"
     );
-    assert_eq!(dir.counts(), (0, 3, 0));
+    assert_eq!(dir.counts().await, (0, 3, 0));
     let health = get(server.addr, "/healthz").await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.json()["store"], "ok");
     // Quarantined once: the same body again adds nothing.
     assert_eq!(post(server.addr, &body).await.status, StatusCode::OK);
-    assert_eq!(dir.counts(), (0, 3, 0));
+    assert_eq!(dir.counts().await, (0, 3, 0));
     server.stop().await;
 }
 
@@ -749,7 +759,7 @@ async fn bodies_that_are_not_envelopes_are_quarantined_not_stored_as_events() {
         let v = reply.json();
         assert_eq!(v["status"], "quarantined", "{what}: {v}");
         assert_eq!(
-            dir.counts(),
+            dir.counts().await,
             (0, i64::try_from(i).unwrap() + 1, 0),
             "{what}"
         );
@@ -758,7 +768,7 @@ async fn bodies_that_are_not_envelopes_are_quarantined_not_stored_as_events() {
     let reply = post(server.addr, b"{\"for_user_id\":\"\xff\"}").await;
     assert_eq!(reply.json()["status"], "quarantined");
     assert_eq!(
-        dir.counts(),
+        dir.counts().await,
         (0, i64::try_from(cases.len()).unwrap() + 1, 0)
     );
     server.stop().await;
@@ -894,7 +904,7 @@ async fn unknown_paths_get_404_and_wrong_methods_405_with_allow() {
             "{method} {path}"
         );
     }
-    dir.assert_nothing_stored("paths and methods");
+    dir.assert_nothing_stored("paths and methods").await;
     let health = get(server.addr, "/healthz").await;
     assert_eq!(
         health.json(),
@@ -1002,7 +1012,7 @@ async fn crc_answers_with_the_hmac_of_the_decoded_token() {
         crc(format!("crc_token={}", &long[1..])).await.json(),
         crc_body(&long[1..])
     );
-    dir.assert_nothing_stored("crc");
+    dir.assert_nothing_stored("crc").await;
     server.stop().await;
 }
 
@@ -1044,7 +1054,8 @@ async fn crc_is_not_a_signing_oracle_for_bodies() {
                 String::from_utf8_lossy(token)
             );
         }
-        dir.assert_nothing_stored(&String::from_utf8_lossy(token));
+        dir.assert_nothing_stored(&String::from_utf8_lossy(token))
+            .await;
     }
     // Both branches ran: JSON refused, plain tokens signed.
     assert_eq!(signed, 3);
@@ -1179,13 +1190,13 @@ async fn a_redelivered_body_is_stored_once_and_forwarded_once() {
     };
     assert!(n_b >= 3, "{n_b}");
     let events = 2 + i64::try_from(n_b).unwrap();
-    assert_eq!(dir.counts(), (events, 0, 2));
+    assert_eq!(dir.counts().await, (events, 0, 2));
     // After a restart on the same data directory.
     server.stop().await;
     let server = start(dir.path(), Options::default(), Some(&url)).await;
     assert_eq!(post(server.addr, &a).await.json()["stored"], 0);
     assert_eq!(post(server.addr, &b).await.json()["stored"], 0);
-    assert_eq!(dir.counts(), (events, 0, 2));
+    assert_eq!(dir.counts().await, (events, 0, 2));
     let got = wait_received(&received, 2).await;
     assert_eq!(got.len(), 2, "forwarded more or less than once each");
     assert_eq!(got[0].0, sign(&a));
@@ -1193,13 +1204,7 @@ async fn a_redelivered_body_is_stored_once_and_forwarded_once() {
     assert_eq!(got[1].0, sign(&b));
     assert_eq!(&got[1].1[..], &b[..]);
     // Every stored event's key is unique and the events are in the store once.
-    let keys: Vec<String> = dir
-        .reader()
-        .events(&EventFilter::default())
-        .unwrap()
-        .into_iter()
-        .map(|e| e.key)
-        .collect();
+    let keys: Vec<String> = dir.events().await.into_iter().map(|e| e.key).collect();
     let mut unique = keys.clone();
     unique.sort();
     unique.dedup();
@@ -1264,8 +1269,9 @@ async fn forwarding_retries_while_the_app_is_down_and_resumes_after_a_restart_in
         assert_eq!(sig, &sign(&bodies[i]));
     }
     assert_eq!(
-        dir.reader().cursor(aaa_receiver::forward::CURSOR).unwrap(),
-        6
+        forward_cursor(&dir),
+        6,
+        "the forwarder's cursor is past every delivery"
     );
     server.stop().await;
     app.stop().await;
@@ -1305,14 +1311,8 @@ async fn a_full_store_answers_503_keeps_answering_crc_and_stores_nothing_half() 
     assert!(!accepted.is_empty(), "nothing fit at all");
     // Nothing of the refused delivery is in the store; everything acknowledged is.
     let n = i64::try_from(accepted.len()).unwrap();
-    assert_eq!(dir.counts(), (n, 0, accepted.len()));
-    let keys: Vec<String> = dir
-        .reader()
-        .events(&EventFilter::default())
-        .unwrap()
-        .into_iter()
-        .map(|e| e.key)
-        .collect();
+    assert_eq!(dir.counts().await, (n, 0, accepted.len()));
+    let keys: Vec<String> = dir.events().await.into_iter().map(|e| e.key).collect();
     assert!(
         keys.iter().all(|k| !k.contains(&refused_id.to_string())),
         "{keys:?}"
@@ -1331,7 +1331,7 @@ async fn a_full_store_answers_503_keeps_answering_crc_and_stores_nothing_half() 
         post(server.addr, &refused_body).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    assert_eq!(dir.counts(), (n, 0, accepted.len()));
+    assert_eq!(dir.counts().await, (n, 0, accepted.len()));
     // CRC and health keep answering.
     let crc = get(server.addr, &format!("{PATH}?crc_token=still-here")).await;
     assert_eq!(crc.status, StatusCode::OK);
@@ -1350,7 +1350,7 @@ async fn a_full_store_answers_503_keeps_answering_crc_and_stores_nothing_half() 
     let server = start(fresh.path(), Options::default(), None).await;
     assert_eq!(post(server.addr, &refused_body).await.json()["stored"], 1);
     assert_eq!(get(server.addr, "/healthz").await.json()["store"], "ok");
-    assert_eq!(fresh.counts(), (1, 0, 1));
+    assert_eq!(fresh.counts().await, (1, 0, 1));
     server.stop().await;
 }
 
@@ -1364,20 +1364,54 @@ fn tweet_for(user: &str, id: u64, text: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The events in each of the four files of the test layout, read one file at a time.
+/// The events in each of the four files of the test layout, read one file at a time with
+/// plain SQL.
 fn events_per_file(dir: &TempDir) -> Vec<Vec<String>> {
     (0..4)
         .map(|k| {
             let path = dir.path().join(format!("aaa-{k}.sqlite3"));
-            Reader::open(&path)
-                .expect("open one store file")
-                .events(&EventFilter::default())
+            let conn = rusqlite::Connection::open(&path).expect("open one store file");
+            let mut stmt = conn.prepare("SELECT key FROM events ORDER BY id").unwrap();
+            stmt.query_map([], |r| r.get(0))
                 .unwrap()
-                .into_iter()
-                .map(|e| e.key)
-                .collect()
+                .collect::<Result<Vec<String>, _>>()
+                .unwrap()
         })
         .collect()
+}
+
+/// The forwarder's cursors (one per store file), summed, read with plain SQL.
+fn forward_cursor(dir: &TempDir) -> i64 {
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sqlite3"))
+        .collect();
+    files
+        .iter()
+        .map(|path| {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(
+                    "SELECT COALESCE(SUM(cursor), 0) FROM cursors WHERE name = 'forward'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+        })
+        .sum()
+}
+
+/// The store file of `user` in a store of `files` files: FNV-1a 64 of the id, modulo the count
+/// (written here from the algorithm's definition, not taken from the receiver).
+fn file_of_user(user: &str, files: u64) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in user.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    usize::try_from(h % files).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1414,7 +1448,7 @@ async fn a_redelivery_reaches_the_same_file_and_is_stored_and_forwarded_once() {
     for body in &bodies {
         assert_eq!(post(server.addr, body).await.json()["duplicates"], 1);
     }
-    assert_eq!(dir.counts(), (4, 0, 4));
+    assert_eq!(dir.counts().await, (4, 0, 4));
     // Each event is in one file only, and the files are the users' own.
     let files = events_per_file(&dir);
     for (i, u) in users.iter().enumerate() {
@@ -1422,11 +1456,7 @@ async fn a_redelivery_reaches_the_same_file_and_is_stored_and_forwarded_once() {
             .filter(|&k| files[k].iter().any(|key| key.contains(&format!("/{u}/"))))
             .collect();
         assert_eq!(holding.len(), 1, "user {u} ({i}) in files {holding:?}");
-        assert_eq!(
-            holding[0],
-            aaa_receiver::store::shard_for_user(Some(u), 4),
-            "user {u}"
-        );
+        assert_eq!(holding[0], file_of_user(u, 4), "user {u}");
     }
     assert_eq!(files.iter().map(Vec::len).sum::<usize>(), 4);
     let got = wait_received(&received, 4).await;
@@ -1461,7 +1491,7 @@ async fn deliveries_for_many_users_spread_over_every_file_and_forward_in_order_p
     while let Some(r) = set.join_next().await {
         r.unwrap();
     }
-    assert_eq!(dir.counts(), (120, 0, 120));
+    assert_eq!(dir.counts().await, (120, 0, 120));
     let files = events_per_file(&dir);
     assert!(
         files.iter().all(|f| !f.is_empty()),
@@ -1469,7 +1499,7 @@ async fn deliveries_for_many_users_spread_over_every_file_and_forward_in_order_p
         files.iter().map(Vec::len).collect::<Vec<_>>()
     );
     // Listing merges the files; each user's events keep their order.
-    let listed = dir.reader().events(&EventFilter::default()).unwrap();
+    let listed = dir.events().await;
     assert_eq!(listed.len(), 120);
     for user in &users {
         let ids: Vec<&str> = listed
@@ -1482,12 +1512,11 @@ async fn deliveries_for_many_users_spread_over_every_file_and_forward_in_order_p
         assert_eq!(ids, sorted, "user {user}");
     }
     let newest = dir
-        .reader()
-        .events(&EventFilter {
-            limit: Some(5),
-            ..EventFilter::default()
-        })
-        .unwrap();
+        .store()
+        .list(EventQuery::newest(Some(5)))
+        .await
+        .unwrap()
+        .events;
     assert_eq!(newest[..], listed[115..]);
     // Forwarded once each, and in order for each user.
     let got = wait_received(&received, 120).await;
@@ -1506,14 +1535,7 @@ async fn deliveries_for_many_users_spread_over_every_file_and_forward_in_order_p
             assert_eq!(&m[..], &e[..], "user {user}: out of order");
         }
     }
-    let cursors: i64 = (0..4)
-        .map(|k| {
-            dir.reader()
-                .shard_cursor(k, aaa_receiver::forward::CURSOR)
-                .unwrap()
-        })
-        .sum();
-    assert_eq!(cursors, 120);
+    assert_eq!(forward_cursor(&dir), 120);
     server.stop().await;
     app.stop().await;
 }
@@ -1535,27 +1557,38 @@ async fn a_data_dir_made_with_four_files_refuses_another_number() {
     for n in [1, 2, 8] {
         let mut config = StoreConfig::new(dir.path());
         config.shards = n;
-        let e = Store::open(config, Arc::new(Metrics::default()))
-            .expect_err("another number of files is refused")
-            .to_string();
-        assert!(e.contains("--store-shards 4"), "{n}: {e}");
+        let e = Store::open(config).expect_err("another number of files is refused");
+        assert_eq!(
+            e.kind(),
+            StoreErrorKind::LayoutMismatch {
+                found: 4,
+                wanted: n
+            },
+            "{e}"
+        );
+        assert!(
+            !e.to_string().contains("--"),
+            "a library error names no flag: {e}"
+        );
     }
     // Nothing was created by the refused attempts, and four files still open.
     assert!(!dir.path().join("aaa.sqlite3").exists());
     assert!(!dir.path().join("aaa-4.sqlite3").exists());
-    let store = Store::open(four_files(dir.path()), Arc::new(Metrics::default())).unwrap();
+    let store = Store::open(four_files(dir.path())).unwrap();
     drop(store);
-    assert_eq!(dir.counts(), (1, 0, 1));
+    assert_eq!(dir.counts().await, (1, 0, 1));
     // A single-file store refuses four.
     let single = TempDir::new("shard-single");
     let mut config = StoreConfig::new(single.path());
     config.shards = 1;
-    drop(Store::open(config, Arc::new(Metrics::default())).unwrap());
+    drop(Store::open(config).unwrap());
     assert!(single.path().join("aaa.sqlite3").exists());
-    let e = Store::open(four_files(single.path()), Arc::new(Metrics::default()))
-        .expect_err("a single-file store refuses four files")
-        .to_string();
-    assert!(e.contains("--store-shards 1"), "{e}");
+    let e =
+        Store::open(four_files(single.path())).expect_err("a single-file store refuses four files");
+    assert!(
+        matches!(e.kind(), StoreErrorKind::LayoutMismatch { found: 1, .. }),
+        "{e}"
+    );
     assert!(!single.path().join("aaa-0.sqlite3").exists());
 }
 
@@ -1616,20 +1649,20 @@ async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps
         .unwrap();
     }
     // Four files refuse it and say how to open it.
-    let e = Store::open(four_files(dir.path()), Arc::new(Metrics::default()))
-        .expect_err("four files refuse a single-file store")
-        .to_string();
-    assert!(e.contains("--store-shards 1"), "{e}");
+    let e = Store::open(four_files(dir.path())).expect_err("four files refuse a single-file store");
+    assert!(
+        matches!(e.kind(), StoreErrorKind::LayoutMismatch { found: 1, .. }),
+        "{e}"
+    );
     // With one file it opens, keeps the event and its key, and stores new ones after it.
-    let metrics = Arc::new(Metrics::default());
     let mut config = StoreConfig::new(dir.path());
     config.shards = 1;
-    let store = Store::open(config, Arc::clone(&metrics)).unwrap();
+    let store = Store::open(config).unwrap();
     let again = |body: Vec<u8>| {
         let events = match aaa_parser::scan(&body) {
             Ok(env) => env
                 .events()
-                .map(|e| aaa_receiver::store::EventRecord {
+                .map(|e| EventRecord {
                     key: e.key().to_string(),
                     kind: e.kind().to_string(),
                     for_user_id: env.for_user_id().map(str::to_owned),
@@ -1638,12 +1671,13 @@ async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps
                 .collect(),
             Err(e) => panic!("{e}"),
         };
-        Arc::new(aaa_receiver::store::Delivery {
+        Arc::new(Delivery {
             app: "main".into(),
-            received_at: aaa_receiver::store::now_ms(),
+            received_at: 1_700_000_100_000,
             signature: sign(&body),
+            secret_index: 0,
             body: Bytes::from(body),
-            content: aaa_receiver::store::Content::Events(events),
+            content: Content::Events(events),
         })
     };
     let a = store.append(again(body)).await.unwrap();
@@ -1656,8 +1690,169 @@ async fn a_single_file_store_of_an_earlier_version_opens_with_one_file_and_keeps
     let a = store.append(again(new)).await.unwrap();
     assert_eq!((a.new_events.len(), a.duplicates), (1, 0));
     drop(store);
-    let events = dir.reader().events(&EventFilter::default()).unwrap();
+    let events = dir.events().await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].key, "tweet_create/2244994945/1880800000000000000");
-    assert_eq!(events[1].id, 2);
+    assert_eq!(events[1].id.seq, 2);
+    // The old event counted the redelivery, and its delivery has no recorded secret.
+    let old = dir.store().event(events[0].id).await.unwrap().unwrap();
+    assert_eq!(old.duplicates, Some(1));
+    assert_eq!(old.delivery.unwrap().secret_index, None);
+}
+
+/// Opens `n` connections to `addr` that send nothing, `batch` at a time, and holds them.
+async fn idle_connections(addr: SocketAddr, n: usize, batch: usize) -> Vec<TcpStream> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut held = Vec::with_capacity(n);
+    while held.len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} connections in two minutes",
+            held.len()
+        );
+        let round: Vec<_> = (0..batch.min(n - held.len()))
+            .map(|_| tokio::spawn(tokio::time::timeout(IO_BOUND, TcpStream::connect(addr))))
+            .collect();
+        for t in round {
+            if let Ok(Ok(s)) = t.await.unwrap() {
+                held.push(s);
+            }
+        }
+    }
+    held
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_idle_connections_do_not_keep_crc_out() {
+    let dir = TempDir::new("idle-flood");
+    // The default cap (1,024 connections) and timeouts.
+    let opts = Options {
+        limits: Limits::default(),
+        ..Options::default()
+    };
+    let server = start(dir.path(), opts, None).await;
+    let held = idle_connections(server.addr, 10_000, 250).await;
+    // X's CRC check comes on a new connection while all of them are held open.
+    let mut times = Vec::new();
+    for token in ["first", "second", "third", "fourth", "fifth"] {
+        let started = Instant::now();
+        let r = get(server.addr, &format!("{PATH}?crc_token={token}")).await;
+        let took = started.elapsed();
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.json(), crc_body(token));
+        times.push(took);
+    }
+    times.sort();
+    eprintln!("CRC with {} idle connections held: {times:?}", held.len());
+    assert!(
+        times[2] < Duration::from_secs(1),
+        "CRC answered in {times:?} (median over 1 s)"
+    );
+    assert!(
+        times[4] < Duration::from_secs(3),
+        "CRC answered in {times:?} (one over X's 3 s deadline)"
+    );
+    // A delivery gets through too, and is stored.
+    let r = post(server.addr, &tweet(1_881_000_000_000_000_000, "through")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(dir.counts().await.0, 1);
+    drop(held);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_cap_an_idle_connection_makes_room_and_a_busy_one_does_not() {
+    let dir = TempDir::new("idle-cap");
+    let mut opts = Options::default();
+    opts.limits.max_connections = 4;
+    opts.limits.first_byte_timeout = Duration::from_secs(30);
+    let server = start(dir.path(), opts, None).await;
+    // A POST whose body is still coming: its connection is answering a request.
+    let body = tweet(1_881_000_000_000_000_001, "slow but busy");
+    let mut busy = TcpStream::connect(server.addr).await.unwrap();
+    busy.write_all(
+        format!(
+            "POST {PATH} HTTP/1.1\r\nhost: x\r\n{}content-length: {}\r\nexpect: 100-continue\r\n\r\n",
+            sig_line(&body),
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // hyper answers 100 Continue once the receiver starts reading the body: from then on the
+    // connection is answering a request.
+    let cont = read_response(&mut busy).await.expect("100 Continue");
+    assert_eq!(cont.status, 100, "{cont:?}");
+    busy.write_all(&body[..10]).await.unwrap();
+    // Many more silent connections than the cap: the oldest idle ones are closed to admit them.
+    let mut idle = idle_connections(server.addr, 20, 5).await;
+    let mut first = idle.remove(0);
+    wait_closed(&mut first, IO_BOUND).await;
+    // CRC still gets in.
+    let r = get(server.addr, &format!("{PATH}?crc_token=room")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The busy connection was left alone: its body completes and is stored.
+    busy.write_all(&body[10..]).await.unwrap();
+    let reply = read_response(&mut busy)
+        .await
+        .expect("the busy connection was kept");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(raw_json(&reply)["stored"], 1);
+    drop(idle);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_first_byte_timeout() {
+    let dir = TempDir::new("first-byte");
+    let mut opts = Options::default();
+    opts.limits.first_byte_timeout = Duration::from_millis(300);
+    opts.limits.header_timeout = Duration::from_secs(30);
+    let server = start(dir.path(), opts, None).await;
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let took = wait_closed(&mut s, IO_BOUND).await;
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(10),
+        "closed after {took:?}"
+    );
+    // A connection that speaks at once is served.
+    assert_eq!(get(server.addr, "/healthz").await.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ambiguous_lengths_get_400_and_nothing_is_stored() {
+    let dir = TempDir::new("lengths");
+    let server = start(dir.path(), Options::default(), None).await;
+    let body = tweet(1_881_000_000_000_000_002, "ambiguous");
+    let n = body.len();
+    for (what, framing) in [
+        ("a signed length", format!("content-length: +{n}\r\n")),
+        // Two equal lengths are one length (RFC 9112, 6.3), and are served as such.
+        (
+            "two different lengths",
+            format!("content-length: {n}\r\ncontent-length: 5\r\n"),
+        ),
+        ("a list of lengths", format!("content-length: {n}, 5\r\n")),
+        (
+            "chunked, identity",
+            "transfer-encoding: chunked, identity\r\n".to_owned(),
+        ),
+    ] {
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        let mut request = format!(
+            "POST {PATH} HTTP/1.1\r\nhost: x\r\n{}{framing}\r\n",
+            sig_line(&body)
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        s.write_all(&request).await.unwrap();
+        let reply = read_response(&mut s)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(reply.status, 400, "{what}: {reply:?}");
+    }
+    dir.assert_nothing_stored("ambiguous lengths").await;
+    server.stop().await;
 }

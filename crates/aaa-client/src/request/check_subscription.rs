@@ -51,17 +51,31 @@ impl CheckSubscription {
         }
         Box::pin(async move {
             match answer.await {
-                // v1.1 answers "not subscribed" with 404 and code 34 (which is also its answer
-                // for an unknown webhook id: X does not tell the two apart).
-                Err(e) if e.status() == Some(404) && e.code() == Some(34) => Ok(Response::new(
-                    StatusFlags::subscribed(false),
-                    404,
-                    e.rate_limit(),
-                )),
+                // v1.1 answers "not subscribed" with a 404 (X: "if the response code is not
+                // 204, then the user does not have an active subscription"), code 34. A 34
+                // that says the webhook itself does not exist (the wording X documents for
+                // the other calls on this path) is an error, not a "no".
+                Err(e)
+                    if e.status() == Some(404)
+                        && e.code() == Some(34)
+                        && !names_missing_webhook(e.message()) =>
+                {
+                    Ok(Response::new(
+                        StatusFlags::subscribed(false),
+                        404,
+                        e.rate_limit(),
+                    ))
+                }
                 other => other,
             }
         })
     }
+}
+
+/// Whether X's message says the webhook is missing ("Webhook does not exist or is associated
+/// with a different twitter application."), rather than the subscription.
+fn names_missing_webhook(message: Option<&str>) -> bool {
+    message.is_some_and(|m| m.to_ascii_lowercase().starts_with("webhook does not exist"))
 }
 
 into_future!(CheckSubscription => StatusFlags);

@@ -12,8 +12,9 @@ use super::rate::Limit;
 use super::{Incoming, authorize, replay};
 use crate::auth::{Need, Who, unauthorized};
 use crate::consts::{
-    CODE_INTERNAL, NOT_PERMITTED, PAGE_NOT_FOUND, SUBSCRIPTION_EXISTS, TOO_MANY, URL_INVALID,
-    URL_MISSING, URL_NOT_HTTPS,
+    CODE_INTERNAL, NO_ACCESS, NO_VIEW_PERMISSION, NOT_PERMITTED, PAGE_NOT_FOUND,
+    SUBSCRIPTION_EXISTS, TOO_MANY, URL_INVALID, URL_MISSING, URL_NOT_HTTPS, URL_TAKEN,
+    WEBHOOK_NOT_FOUND,
 };
 use crate::crc;
 use crate::delivery::replay::Kind;
@@ -22,7 +23,7 @@ use crate::options::RateLimits;
 use crate::reply::{ResponseBody, Version, error, json, no_content};
 use crate::rng::random_id;
 use crate::state::{App, State, Webhook};
-use crate::time::{replay_created_at, rfc3339_millis};
+use crate::time::{rfc3339_millis, webhook_created_at};
 
 /// The operations, one per row of X's endpoint table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,8 +64,12 @@ impl Op {
     fn limit(self, limits: &RateLimits) -> Limit {
         let per_window = match self {
             Op::Register | Op::ListWebhooks | Op::TriggerCrc | Op::DeleteWebhook => limits.webhooks,
+            Op::Count => limits.count,
+            Op::ListSubscriptions => limits.list_subscriptions,
             Op::Replay | Op::WebhookReplay => limits.replay,
-            _ => limits.subscriptions,
+            Op::Subscribe | Op::CheckSubscription | Op::Deactivate | Op::DeactivateUser => {
+                limits.subscriptions
+            }
         };
         Limit {
             endpoint: self.name(),
@@ -272,12 +277,7 @@ async fn register(
         );
     };
     if let Err(message) = check_url(&url, emulator.options().strict_urls) {
-        return error(
-            version,
-            StatusCode::BAD_REQUEST,
-            codes::WEBHOOK_PROBLEM,
-            message,
-        );
+        return webhook_problem(version, message);
     }
     let secret = {
         let state = emulator.state();
@@ -285,8 +285,8 @@ async fn register(
             Ok(app) => app,
             Err(res) => return res,
         };
-        if webhooks_of(&state, &app.app_id) >= app.webhook_limit {
-            return too_many(version);
+        if let Err(refusal) = room_for(&state, version, app, &url) {
+            return refusal;
         }
         app.consumer_secret.clone()
     };
@@ -298,18 +298,15 @@ async fn register(
     )
     .await
     {
-        return error(
-            version,
-            StatusCode::BAD_REQUEST,
-            codes::WEBHOOK_PROBLEM,
-            failure.message(),
-        );
+        return webhook_problem(version, failure.message());
     }
     let mut state = emulator.state();
     let app_id = who.app_id().to_owned();
-    let limit = state.app(&app_id).map_or(0, |a| a.webhook_limit);
-    if webhooks_of(&state, &app_id) >= limit {
-        return too_many(version);
+    // Checked again: another registration may have got in while the CRC ran unlocked.
+    if let Some(app) = state.app(&app_id) {
+        if let Err(refusal) = room_for(&state, version, app, &url) {
+            return refusal;
+        }
     }
     let Ok(id) = random_id() else {
         return error(
@@ -349,7 +346,7 @@ async fn trigger_crc(
             Err(res) => return res,
         };
         let Some(webhook) = find_webhook(&state, &app.app_id, id) else {
-            return not_found(version);
+            return webhook_not_found(version);
         };
         (webhook.url.clone(), app.consumer_secret.clone())
     };
@@ -370,12 +367,7 @@ async fn trigger_crc(
             StatusCode::OK,
             &serde_json::json!({"data": {"attempted": true}}),
         ),
-        (_, Err(failure)) => error(
-            version,
-            StatusCode::BAD_REQUEST,
-            codes::WEBHOOK_PROBLEM,
-            failure.message(),
-        ),
+        (_, Err(failure)) => webhook_problem(version, failure.message()),
     }
 }
 
@@ -388,12 +380,58 @@ fn not_found(version: Version) -> Response<ResponseBody> {
     )
 }
 
-fn too_many(version: Version) -> Response<ResponseBody> {
+/// Code 34 for a webhook the app does not have, in the words of the PUT and subscribe
+/// references.
+fn webhook_not_found(version: Version) -> Response<ResponseBody> {
+    error(
+        version,
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        WEBHOOK_NOT_FOUND,
+    )
+}
+
+/// Code 214, which X's reference documents with HTTP 403 for every reason: URL rules, CRC
+/// failures, too many webhooks.
+fn webhook_problem(version: Version, message: &str) -> Response<ResponseBody> {
     error(
         version,
         StatusCode::FORBIDDEN,
         codes::WEBHOOK_PROBLEM,
-        TOO_MANY,
+        message,
+    )
+}
+
+/// Whether `app` may register one more webhook at `url`: below its limit, and not at a URL it
+/// has already (a second id would get every delivery twice).
+// The refusal is the response itself, built at most once per request.
+#[allow(clippy::result_large_err)]
+fn room_for(
+    state: &State,
+    version: Version,
+    app: &App,
+    url: &str,
+) -> Result<(), Response<ResponseBody>> {
+    if state
+        .webhooks
+        .iter()
+        .any(|w| w.app_id == app.app_id && w.url == url)
+    {
+        return Err(webhook_problem(version, URL_TAKEN));
+    }
+    if webhooks_of(state, &app.app_id) >= app.webhook_limit {
+        return Err(webhook_problem(version, TOO_MANY));
+    }
+    Ok(())
+}
+
+/// The 401 of count and list for an app that is not the webhook's.
+fn no_view_permission(version: Version) -> Response<ResponseBody> {
+    error(
+        version,
+        StatusCode::UNAUTHORIZED,
+        i64::from(StatusCode::UNAUTHORIZED.as_u16()),
+        NO_VIEW_PERMISSION,
     )
 }
 
@@ -482,7 +520,7 @@ fn webhook_json(webhook: &Webhook, version: Version) -> serde_json::Value {
             "id": webhook.id,
             "url": webhook.url,
             "valid": webhook.valid,
-            "created_timestamp": replay_created_at(webhook.created),
+            "created_at": webhook_created_at(webhook.created),
         }),
         Version::V2 => serde_json::json!({
             "id": webhook.id,
@@ -494,6 +532,12 @@ fn webhook_json(webhook: &Webhook, version: Version) -> serde_json::Value {
 }
 
 fn list_webhooks(state: &State, version: Version, who: &Who) -> Response<ResponseBody> {
+    if !state
+        .app(who.app_id())
+        .is_some_and(|a| a.subscriptions_permitted)
+    {
+        return error(version, StatusCode::FORBIDDEN, codes::NO_ACCESS, NO_ACCESS);
+    }
     let list: Vec<serde_json::Value> = state
         .webhooks
         .iter()
@@ -527,7 +571,7 @@ fn delete_webhook(
         .webhooks
         .retain(|w| !(w.id == id && w.app_id == app_id));
     if state.webhooks.len() == before {
-        return not_found(version);
+        return webhook_not_found(version);
     }
     match version {
         Version::V1 => no_content(),
@@ -542,6 +586,11 @@ fn count(state: &State, version: Version, who: &Who) -> Response<ResponseBody> {
     let Some(app) = state.app(who.app_id()) else {
         return unauthorized(version);
     };
+    if !app.subscriptions_permitted {
+        // An app without Account Activity access may not view subscriptions: X's reference
+        // answers count with this 401.
+        return no_view_permission(version);
+    }
     let active: usize = state
         .webhooks
         .iter()
@@ -551,25 +600,16 @@ fn count(state: &State, version: Version, who: &Who) -> Response<ResponseBody> {
     let account = state
         .user(&app.owner)
         .map_or("my-account", |u| u.screen_name.as_str());
+    // Strings, as both references show them.
+    let body = serde_json::json!({
+        "account_name": account,
+        "provisioned_count": app.subscription_limit.to_string(),
+        "subscriptions_count_all": active.to_string(),
+        "subscriptions_count_direct_messages": "0",
+    });
     match version {
-        Version::V1 => json(
-            StatusCode::OK,
-            &serde_json::json!({
-                "account_name": account,
-                "provisioned_count": app.subscription_limit,
-                "subscriptions_count_all": active,
-                "subscriptions_count_direct_messages": 0,
-            }),
-        ),
-        Version::V2 => json(
-            StatusCode::OK,
-            &serde_json::json!({"data": {
-                "account_name": account,
-                "provisioned_count": app.subscription_limit.to_string(),
-                "subscriptions_count_all": active.to_string(),
-                "subscriptions_count_direct_messages": "0",
-            }}),
-        ),
+        Version::V1 => json(StatusCode::OK, &body),
+        Version::V2 => json(StatusCode::OK, &serde_json::json!({ "data": body })),
     }
 }
 
@@ -587,7 +627,11 @@ fn subscriptions(
         return unauthorized(version);
     };
     if !app.subscriptions_permitted {
-        return not_permitted(version);
+        return if op == Op::ListSubscriptions {
+            no_view_permission(version)
+        } else {
+            not_permitted(version)
+        };
     }
     let limit = app.subscription_limit;
     let active: usize = state
@@ -596,12 +640,20 @@ fn subscriptions(
         .filter(|w| w.app_id == app_id)
         .map(|w| w.subscriptions.len())
         .sum();
+    if op == Op::ListSubscriptions
+        && state
+            .webhooks
+            .iter()
+            .any(|w| w.id == webhook_id && w.app_id != app_id)
+    {
+        return no_view_permission(version);
+    }
     let Some(webhook) = state
         .webhooks
         .iter_mut()
         .find(|w| w.id == webhook_id && w.app_id == app_id)
     else {
-        return not_found(version);
+        return webhook_not_found(version);
     };
     let user_id = match (who, target) {
         (_, Some(target)) => target.to_owned(),

@@ -3,14 +3,13 @@
 //! concurrent appenders (group commit; every delivery for one user, so one store file, then for
 //! 1000 users, spread over the files) and the disk's fsync latency.
 //!
-//! `cargo run --release -p aaa-receiver --example stages -- fixtures/bench/tweet_create_small.json [--seconds 5]`
+//! `cargo run --release -p aaa-benches --example stages -- fixtures/bench/tweet_create_small.json [--seconds 5]`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aaa_crypto::{ConsumerSecret, SigningKey, Verifier};
-use aaa_receiver::store::{Content, Delivery, EventRecord};
-use aaa_receiver::{Metrics, Store, StoreConfig};
+use aaa_receiver::{Content, Delivery, EventRecord, Store, StoreConfig};
 use bytes::Bytes;
 
 fn per_op(label: &str, iters: u32, mut f: impl FnMut()) -> f64 {
@@ -110,8 +109,8 @@ async fn store_alone(
     fsync: f64,
 ) -> f64 {
     let dir = parent.join(format!("store-{users}"));
-    let metrics = Arc::new(Metrics::default());
-    let store = Store::open(StoreConfig::new(&dir), Arc::clone(&metrics)).expect("store");
+    let store = Store::open(StoreConfig::new(&dir)).expect("store");
+    let metrics = Arc::clone(store.metrics());
     let template = records(body);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -141,6 +140,7 @@ async fn store_alone(
                     app: "stages".into(),
                     received_at: 0,
                     signature: String::new(),
+                    secret_index: 0,
                     body: body.clone(),
                     content: Content::Events(events),
                 };

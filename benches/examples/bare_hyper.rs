@@ -1,7 +1,7 @@
 //! The baseline for the receiver benchmark: a bare hyper 1 server that reads each request body
 //! and answers 200, nothing else. Prints `listening on ADDR` on stderr.
 //!
-//! `cargo run --release -p aaa-receiver --example bare_hyper -- 127.0.0.1:0`
+//! `cargo run --release -p aaa-benches --example bare_hyper -- 127.0.0.1:0`
 
 use std::convert::Infallible;
 

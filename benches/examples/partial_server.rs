@@ -10,8 +10,8 @@
 //!   `fdatasync`, and only then lets their requests answer 200. The least any receiver that
 //!   acknowledges only durable events has to do.
 //!
-//! `cargo run --release -p aaa-receiver --example partial_server -- verify 127.0.0.1:0 SECRET`
-//! `cargo run --release -p aaa-receiver --example partial_server -- log 127.0.0.1:0 SECRET DIR`
+//! `cargo run --release -p aaa-benches --example partial_server -- verify 127.0.0.1:0 SECRET`
+//! `cargo run --release -p aaa-benches --example partial_server -- log 127.0.0.1:0 SECRET DIR`
 
 use std::convert::Infallible;
 use std::os::unix::fs::FileExt;
