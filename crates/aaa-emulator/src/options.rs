@@ -143,6 +143,26 @@ impl Default for Delivery {
     }
 }
 
+/// How old a replay window's ends must be before the emulator takes it. X's rule, the default:
+/// `from_date` at least 31 minutes ago and `to_date` at least 10 minutes ago. Tests set shorter
+/// ages so that a window can be replayed within seconds of its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayMinAge {
+    /// How old `from_date` must be.
+    pub from: Duration,
+    /// How old `to_date` must be.
+    pub to: Duration,
+}
+
+impl Default for ReplayMinAge {
+    fn default() -> Self {
+        Self {
+            from: Duration::from_secs(31 * 60),
+            to: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
 /// The emulator's settings.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -163,6 +183,8 @@ pub struct Options {
     /// Root certificates trusted for `https` webhook URLs besides the webpki roots (for
     /// example the CA of a receiver's self-signed test certificate).
     pub tls_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
+    /// How old a replay window's ends must be (X's 31 and 10 minutes by default).
+    pub replay_min_age: ReplayMinAge,
 }
 
 impl Options {
@@ -200,6 +222,7 @@ impl Default for Options {
             clock: Clock::system(),
             delivery: Delivery::default(),
             tls_roots: Vec::new(),
+            replay_min_age: ReplayMinAge::default(),
         }
     }
 }
