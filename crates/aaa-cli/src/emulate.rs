@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use aaa_emulator::{Delivery, Emulator, Faults, Options, State};
+use aaa_emulator::{Delivery, Emulator, Faults, Options, ReplayMinAge, State};
 
 use crate::failure::Failure;
 use crate::runtime::{Threads, block_on};
@@ -66,6 +66,10 @@ pub(crate) struct Args {
     /// Seed of the fault draws and of the generated payloads, so a run can be repeated.
     #[arg(long, default_value_t = 0, value_name = "N")]
     seed: u64,
+    /// How old a replay window's start and end must be, X's 31 and 10 minutes by default;
+    /// shorter ages let tests replay a window seconds after it ended.
+    #[arg(long, default_value = "31m,10m", value_name = "FROM,TO", value_parser = crate::events::parse_min_ages)]
+    replay_min_age: (Duration, Duration),
 }
 
 /// A duration or `off`.
@@ -124,6 +128,10 @@ impl Args {
                     seed: self.seed,
                 },
                 seed: self.seed,
+            },
+            replay_min_age: ReplayMinAge {
+                from: self.replay_min_age.0,
+                to: self.replay_min_age.1,
             },
             ..Options::default()
         }
