@@ -41,6 +41,16 @@ pub(crate) struct Common {
     /// Directory of the event store.
     #[arg(long, value_name = "DIR", default_value = "./aaa-data")]
     data_dir: PathBuf,
+    /// Read the JetStream stream that `aaa serve --store nats://...` writes instead:
+    /// nats://HOST:PORT[,HOST:PORT...].
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// A NATS credentials file for --store.
+    #[arg(long, value_name = "FILE")]
+    nats_creds: Option<PathBuf>,
+    /// A CA certificate (PEM) for the NATS servers' TLS certificates.
+    #[arg(long, value_name = "FILE")]
+    nats_tls_ca: Option<PathBuf>,
     /// Only this kind (tweet_create, follow, post.create, ...).
     #[arg(long)]
     kind: Option<String>,
@@ -115,7 +125,16 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn open(common: &Common) -> Result<Store, Failure> {
+async fn open(common: &Common) -> Result<Store, Failure> {
+    if let Some(url) = &common.store {
+        let mut nats =
+            aaa_receiver::NatsConfig::new(url).map_err(|e| Failure(format!("--store: {e}")))?;
+        nats.credentials.clone_from(&common.nats_creds);
+        nats.tls_ca.clone_from(&common.nats_tls_ca);
+        return Store::open_nats_read_only(nats)
+            .await
+            .map_err(|e| Failure(e.to_string()));
+    }
     Store::open_read_only(&common.data_dir).map_err(|e| match e.kind() {
         StoreErrorKind::NotFound => Failure(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
@@ -196,7 +215,7 @@ async fn run_async(cmd: Command) -> Result<ExitCode, Failure> {
             since,
             limit,
         } => {
-            let store = open(&common)?;
+            let store = open(&common).await?;
             let mut query = filtered(&common, EventQuery::newest(limit));
             query.since_ms =
                 since.map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -205,7 +224,7 @@ async fn run_async(cmd: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tail { common, last } => {
-            let store = open(&common)?;
+            let store = open(&common).await?;
             // The page's `after` is past the newest event of every store file, matching or not:
             // with nothing to print first (`--last 0`, or no match yet) the tail still starts
             // at the end instead of printing the whole history on the next poll.

@@ -8,7 +8,7 @@ mod server;
 mod service;
 mod store;
 
-pub use config::{AppConfig, ConfigError, FileApp, FileConfig, Limits};
+pub use config::{AppConfig, ConfigError, FileApp, FileConfig, FileNats, Limits};
 pub use forward::Forwarder;
 pub use metrics::{Counters, Metrics, Outcome};
 pub use server::{Serve, serve, tls_acceptor};

@@ -151,6 +151,9 @@ impl NatsConfig {
     }
 }
 
+/// How long opening the store waits for the stream to answer (a cluster electing leaders).
+const STARTUP_WAIT: Duration = Duration::from_secs(30);
+
 /// A consumer's messages handed out and not acknowledged yet, by delivery sequence.
 type Pending = Mutex<HashMap<(String, u64), jetstream::Message>>;
 
@@ -259,17 +262,46 @@ impl Nats {
             consumers: Mutex::default(),
             pending: Mutex::default(),
         };
-        if writable {
-            nats.ensure_stream().await?;
-        } else {
-            nats.js.get_stream(&nats.config.stream).await.map_err(|e| {
-                StoreError::new(
-                    StoreErrorKind::NotFound,
-                    format!("no stream {} on NATS: {e}", nats.config.stream),
-                )
-            })?;
+        // Right after a cluster (re)starts, the stream may have no leader yet and lookups time
+        // out: try again for a while before giving up.
+        let deadline = tokio::time::Instant::now() + STARTUP_WAIT;
+        loop {
+            let result = if writable {
+                nats.ensure_stream().await
+            } else {
+                nats.find_stream().await.map(|_| ())
+            };
+            match result {
+                Err(e)
+                    if e.kind() == StoreErrorKind::Unavailable
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tracing::info!(error = %e, "the NATS stream is not ready; trying again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                other => break other?,
+            }
         }
         Ok(nats)
+    }
+
+    /// Finds the stream, or says there is none.
+    async fn find_stream(&self) -> Result<stream::Stream, StoreError> {
+        use jetstream::context::GetStreamErrorKind;
+        self.js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| match e.kind() {
+                GetStreamErrorKind::JetStream(j)
+                    if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+                {
+                    StoreError::new(
+                        StoreErrorKind::NotFound,
+                        format!("no stream {} on NATS", self.config.stream),
+                    )
+                }
+                _ => unavailable("cannot reach the NATS stream", &e),
+            })
     }
 
     fn stream_config(&self, replicas: usize) -> stream::Config {
@@ -307,8 +339,7 @@ impl Nats {
 
     async fn ensure_stream(&self) -> Result<(), StoreError> {
         let wanted = self.stream_config(self.replicas());
-        #[allow(clippy::single_match_else)] // the two arms are of a size
-        match self.js.get_stream(&self.config.stream).await {
+        match self.find_stream().await {
             Ok(mut s) => {
                 let info = s
                     .info()
@@ -352,13 +383,14 @@ impl Nats {
                 }
                 Ok(())
             }
-            Err(_) => {
+            Err(e) if e.kind() == StoreErrorKind::NotFound => {
                 self.js
                     .create_stream(wanted)
                     .await
                     .map_err(|e| unavailable("cannot create the stream", &e))?;
                 Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 
