@@ -21,9 +21,12 @@ tasks:
   ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
                                 of SECS seconds per target (default 10; 0 skips it)
   bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
-  bench receiver [--seconds N]  aaa serve under signed load (64 connections, N seconds, default
+  bench receiver [--seconds N] [--store nats]
+                                aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
-                                and CRC latency under load
+                                and CRC latency under load; --store nats adds aaa serve on a
+                                one-node and a three-node JetStream (nats-server from
+                                $AAA_NATS_SERVER or PATH)
   help                          this text";
 
 fn main() -> ExitCode {
@@ -72,12 +75,20 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
         "bench" => match rest {
             [] => bench(None),
             [first, more @ ..] if first == "receiver" => {
-                let (positional, secs) = split_flag(more, "--seconds")?;
+                let (more, store) = take_flag(more, "--store")?;
+                let nats = match store.as_deref() {
+                    None => false,
+                    Some("nats") => true,
+                    Some(other) => {
+                        return Err(Error::Usage(format!("--store takes `nats`, not `{other}`")));
+                    }
+                };
+                let (positional, secs) = split_flag(&more, "--seconds")?;
                 if let Some(extra) = positional.first() {
                     return Err(Error::Usage(format!("unexpected argument `{extra}`")));
                 }
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
-                bench_receiver::run(secs.clamp(1, 600))
+                bench_receiver::run(secs.clamp(1, 600), nats)
             }
             [name] if !name.starts_with('-') => bench(Some(name)),
             [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),
@@ -88,6 +99,26 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
         }
         other => Err(Error::Usage(format!("unknown task `{other}`"))),
     }
+}
+
+/// Takes `flag` and its value (`--flag V` or `--flag=V`) out of `args`, leaving the rest.
+fn take_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let mut rest = Vec::new();
+    let mut value = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == flag {
+            let v = it
+                .next()
+                .ok_or_else(|| Error::Usage(format!("{flag} needs a value")))?;
+            value = Some(v.clone());
+        } else if let Some(v) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            value = Some(v.to_owned());
+        } else {
+            rest.push(arg.clone());
+        }
+    }
+    Ok((rest, value))
 }
 
 /// Splits `args` into positional arguments and the value of `flag` (`--flag V` or

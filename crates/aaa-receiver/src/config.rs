@@ -455,6 +455,50 @@ mod tests {
         assert!(!format!("{:?}", cfg.apps[0]).contains("s1"));
     }
 
+    #[cfg(feature = "nats")]
+    #[test]
+    fn the_nats_table_fills_the_store_settings_and_keeps_secrets_out_of_debug() {
+        let cfg = FileConfig::parse(
+            r#"
+            store = "nats://127.0.0.1:4222,127.0.0.1:4223"
+            retention_hours = 120
+            [nats]
+            user = "aaa"
+            password_env = "NATS_PW"
+            token_env = "NATS_TOKEN"
+            tls_ca = "/etc/ca.pem"
+            stream = "EVENTS"
+            replicas = 3
+            publish_timeout_ms = 1500
+            "#,
+        )
+        .unwrap();
+        let mut nats = crate::NatsConfig::new(cfg.store.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            nats.servers,
+            vec!["nats://127.0.0.1:4222", "nats://127.0.0.1:4223"]
+        );
+        cfg.apply_nats(&mut nats, |v| match v {
+            "NATS_PW" => Some("pw-s3cret".into()),
+            "NATS_TOKEN" => Some("tok-s3cret".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(nats.retention, Duration::from_secs(120 * 3600));
+        assert_eq!(nats.stream, "EVENTS");
+        assert_eq!(nats.replicas, Some(3));
+        assert_eq!(nats.publish_timeout, Duration::from_millis(1500));
+        assert_eq!(nats.user_password.as_ref().unwrap().0, "aaa");
+        let debug = format!("{nats:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+        // A variable that is not set, and half a client certificate, are refused.
+        assert!(cfg.apply_nats(&mut nats, |_| None).is_err());
+        let half = FileConfig::parse("[nats]\ntls_cert = \"c.pem\"").unwrap();
+        assert!(half.apply_nats(&mut nats, |_| None).is_err());
+        assert!(crate::NatsConfig::new(" , ").is_err());
+    }
+
     #[test]
     fn refuses_bad_configurations() {
         assert!(
