@@ -124,22 +124,9 @@ fn take_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>
 /// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
 /// `--flag=V`), refusing any other flag.
 fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
-    let mut positional = Vec::new();
-    let mut value = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if arg == flag {
-            let v = it
-                .next()
-                .ok_or_else(|| Error::Usage(format!("{flag} needs a value")))?;
-            value = Some(v.clone());
-        } else if let Some(v) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
-            value = Some(v.to_owned());
-        } else if arg.starts_with('-') {
-            return Err(Error::Usage(format!("unknown option `{arg}`")));
-        } else {
-            positional.push(arg.clone());
-        }
+    let (positional, value) = take_flag(args, flag)?;
+    if let Some(other) = positional.iter().find(|a| a.starts_with('-')) {
+        return Err(Error::Usage(format!("unknown option `{other}`")));
     }
     Ok((positional, value))
 }

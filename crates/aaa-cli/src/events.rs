@@ -45,12 +45,8 @@ pub(crate) struct Common {
     /// nats://HOST:PORT[,HOST:PORT...].
     #[arg(long, value_name = "URL")]
     store: Option<String>,
-    /// A NATS credentials file for --store.
-    #[arg(long, value_name = "FILE")]
-    nats_creds: Option<PathBuf>,
-    /// A CA certificate (PEM) for the NATS servers' TLS certificates.
-    #[arg(long, value_name = "FILE")]
-    nats_tls_ca: Option<PathBuf>,
+    #[command(flatten)]
+    nats: NatsArgs,
     /// Only this kind (tweet_create, follow, post.create, ...).
     #[arg(long)]
     kind: Option<String>,
@@ -63,6 +59,29 @@ pub(crate) struct Common {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// How to reach a NATS cluster (`aaa serve --store` and `aaa events --store`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct NatsArgs {
+    /// A NATS credentials file (JWT and NKey seed) for --store nats://.
+    #[arg(long, value_name = "FILE")]
+    nats_creds: Option<PathBuf>,
+    /// A CA certificate (PEM) to trust for the NATS servers' TLS certificates.
+    #[arg(long, value_name = "FILE")]
+    nats_tls_ca: Option<PathBuf>,
+}
+
+impl NatsArgs {
+    /// Applies the flags that were given to `nats`.
+    pub(crate) fn apply(&self, nats: &mut aaa_receiver::NatsConfig) {
+        if self.nats_creds.is_some() {
+            nats.credentials.clone_from(&self.nats_creds);
+        }
+        if self.nats_tls_ca.is_some() {
+            nats.tls_ca.clone_from(&self.nats_tls_ca);
+        }
+    }
 }
 
 /// Parses `250ms`, `90s`, `15m`, `2h`, `7d` (or plain seconds).
@@ -129,8 +148,7 @@ async fn open(common: &Common) -> Result<Store, Failure> {
     if let Some(url) = &common.store {
         let mut nats =
             aaa_receiver::NatsConfig::new(url).map_err(|e| Failure(format!("--store: {e}")))?;
-        nats.credentials.clone_from(&common.nats_creds);
-        nats.tls_ca.clone_from(&common.nats_tls_ca);
+        common.nats.apply(&mut nats);
         return Store::open_nats_read_only(nats)
             .await
             .map_err(|e| Failure(e.to_string()));

@@ -56,12 +56,8 @@ pub(crate) struct Args {
     /// nats://HOST:PORT[,HOST:PORT...] (see docs/scale-out.md).
     #[arg(long, value_name = "URL")]
     store: Option<String>,
-    /// A NATS credentials file (JWT and NKey seed) for --store nats://.
-    #[arg(long, value_name = "FILE")]
-    nats_creds: Option<PathBuf>,
-    /// A CA certificate (PEM) to trust for the NATS servers' TLS certificates.
-    #[arg(long, value_name = "FILE")]
-    nats_tls_ca: Option<PathBuf>,
+    #[command(flatten)]
+    nats: crate::events::NatsArgs,
     /// How many SQLite files (each with its own writer) the store is split into, by
     /// for_user_id (default 1: the single file aaa.sqlite3). Fixed when the store is made.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -201,12 +197,7 @@ fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, 
     if let Some(h) = args.retention_hours {
         nats.retention = Duration::from_secs(h.saturating_mul(3600));
     }
-    if args.nats_creds.is_some() {
-        nats.credentials.clone_from(&args.nats_creds);
-    }
-    if args.nats_tls_ca.is_some() {
-        nats.tls_ca.clone_from(&args.nats_tls_ca);
-    }
+    args.nats.apply(&mut nats);
     Ok(nats)
 }
 
