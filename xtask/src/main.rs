@@ -27,9 +27,12 @@ tasks:
                                 simd-json in one run) over the fixtures, or over every *.json
                                 body under DIR (one set per directory, plus `all`), then a
                                 table of times, GB/s and ratios to aaa
-  bench receiver [--seconds N]  aaa serve under signed load (64 connections, N seconds, default
+  bench receiver [--seconds N] [--store nats]
+                                aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
-                                and CRC latency under load
+                                and CRC latency under load; --store nats adds aaa serve on a
+                                one-node and a three-node JetStream (nats-server from
+                                $AAA_NATS_SERVER or PATH)
   help                          this text";
 
 fn main() -> ExitCode {
@@ -78,12 +81,20 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
         "bench" => match rest {
             [] => bench(None),
             [first, more @ ..] if first == "receiver" => {
-                let (positional, secs) = split_flag(more, "--seconds")?;
+                let (more, store) = take_flag(more, "--store")?;
+                let nats = match store.as_deref() {
+                    None => false,
+                    Some("nats") => true,
+                    Some(other) => {
+                        return Err(Error::Usage(format!("--store takes `nats`, not `{other}`")));
+                    }
+                };
+                let (positional, secs) = split_flag(&more, "--seconds")?;
                 if let Some(extra) = positional.first() {
                     return Err(Error::Usage(format!("unexpected argument `{extra}`")));
                 }
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
-                bench_receiver::run(secs.clamp(1, 600))
+                bench_receiver::run(secs.clamp(1, 600), nats)
             }
             [first, more @ ..] if first == "parse" => {
                 let (positional, dir) = split_flag(more, "--dir")?;
@@ -107,10 +118,9 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
     }
 }
 
-/// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
-/// `--flag=V`), refusing any other flag.
-fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
-    let mut positional = Vec::new();
+/// Takes `flag` and its value (`--flag V` or `--flag=V`) out of `args`, leaving the rest.
+fn take_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let mut rest = Vec::new();
     let mut value = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -121,11 +131,19 @@ fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String
             value = Some(v.clone());
         } else if let Some(v) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
             value = Some(v.to_owned());
-        } else if arg.starts_with('-') {
-            return Err(Error::Usage(format!("unknown option `{arg}`")));
         } else {
-            positional.push(arg.clone());
+            rest.push(arg.clone());
         }
+    }
+    Ok((rest, value))
+}
+
+/// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
+/// `--flag=V`), refusing any other flag.
+fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let (positional, value) = take_flag(args, flag)?;
+    if let Some(other) = positional.iter().find(|a| a.starts_with('-')) {
+        return Err(Error::Usage(format!("unknown option `{other}`")));
     }
     Ok((positional, value))
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aaa_crypto::ConsumerSecret;
 use aaa_receiver::{
-    AppConfig, FileConfig, Forwarder, Limits, Receiver, Store, StoreConfig, StoreError,
+    AppConfig, FileConfig, Forwarder, Limits, NatsConfig, Receiver, Store, StoreConfig, StoreError,
     StoreErrorKind, StoredEvent,
 };
 
@@ -53,6 +53,12 @@ pub(crate) struct Args {
     /// Upper bound on each store file's size in bytes; writes beyond it answer 503.
     #[arg(long, value_name = "BYTES")]
     max_store_bytes: Option<u64>,
+    /// Keep events in a NATS JetStream stream shared by several receivers instead of SQLite:
+    /// nats://HOST:PORT[,HOST:PORT...] (see docs/scale-out.md).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    #[command(flatten)]
+    nats: crate::events::NatsArgs,
     /// How many SQLite files (each with its own writer) the store is split into, by
     /// for_user_id (default 1: the single file aaa.sqlite3). Fixed when the store is made.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -113,9 +119,18 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     };
     let forward_to = args.forward_to.clone().or_else(|| file.forward_to.clone());
     let stdout = args.stdout;
+    let nats = match args.store.as_ref().or(file.store.as_ref()) {
+        None => None,
+        Some(url) => Some(nats_config(url, args, &file)?),
+    };
 
     block_on(Threads::PerCore, async move {
-        let store = Store::open(store_config).map_err(|e| store_failure(&e))?;
+        let store = match nats {
+            Some(nats) => Store::open_nats(nats)
+                .await
+                .map_err(|e| store_failure(&e))?,
+            None => Store::open(store_config).map_err(|e| store_failure(&e))?,
+        };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut builder = Receiver::builder()
             .apps(apps)
@@ -166,6 +181,22 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         tracing::info!("stopped: in-flight requests finished, store flushed");
         Ok::<_, Failure>(ExitCode::SUCCESS)
     })
+}
+
+/// The JetStream settings for `--store URL`, from the URL, the config file and the flags.
+fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, Failure> {
+    if !(url.starts_with("nats://") || url.starts_with("tls://")) {
+        return Err(Failure::new(format!(
+            "--store {url:?}: expected nats://HOST:PORT[,HOST:PORT...] (without --store, events go to SQLite in --data-dir)"
+        )));
+    }
+    let mut nats = NatsConfig::new(url).map_err(|e| Failure::new(format!("--store: {e}")))?;
+    file.apply_nats(&mut nats, |v| std::env::var(v).ok())?;
+    if let Some(h) = args.retention_hours {
+        nats.retention = Duration::from_secs(h.saturating_mul(3600));
+    }
+    args.nats.apply(&mut nats);
+    Ok(nats)
 }
 
 /// The paths the receiver's apps listen on, for the "listening on" lines.
