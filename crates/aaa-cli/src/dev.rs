@@ -35,9 +35,10 @@ pub(crate) struct Args {
     /// too (emulator.json).
     #[arg(long, value_name = "DIR", default_value = "./aaa-dev-data")]
     data_dir: PathBuf,
-    /// Which management API to register and subscribe with.
-    #[arg(long, value_name = "VERSION", default_value = "v2",
-          value_parser = ["v2", "v1.1"])]
+    /// Which API to register and subscribe with: the Account Activity API in v2 or v1.1, or
+    /// the X Activity API (xaa: a subscription of every event type, delivered to the webhook).
+    #[arg(long, value_name = "API", default_value = "v2",
+          value_parser = ["v2", "v1.1", "xaa"])]
     api: String,
     /// Exit after the first round of events instead of running until interrupted.
     #[arg(long)]
@@ -136,8 +137,45 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         .into_data();
     say(&format!(
         "aaa dev: registered webhook {} through the {} API; its CRC check passed",
-        webhook.id, args.api
+        webhook.id,
+        if args.api == "xaa" { "v2" } else { &args.api }
     ))?;
+    if args.api == "xaa" {
+        let (seen, expected) = crate::activity::dev::round(
+            &client,
+            &emulator,
+            &demo,
+            webhook.id.as_str(),
+            &mut arrivals,
+            say,
+            describe,
+        )
+        .await?;
+        let all_arrived = seen == expected;
+        if all_arrived {
+            say(&format!(
+                "aaa dev: {seen} events stored, each once, keyed by event_uuid. The revoke ended \
+                 the subscriptions to @{}'s private types, as at X; subscribed again.",
+                demo.screen_name
+            ))?;
+        } else {
+            say(&format!(
+                "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
+            ))?;
+        }
+        return finish(
+            args,
+            &emulator_url,
+            &demo,
+            stop_tx,
+            emulator_task,
+            receiver_task,
+            arrivals,
+            all_arrived,
+            true,
+        )
+        .await;
+    }
     let subscribe_demo = || async {
         client
             .subscribe(webhook.id.to_string())
@@ -190,17 +228,63 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         ))?;
     }
 
+    finish(
+        args,
+        &emulator_url,
+        &demo,
+        stop_tx,
+        emulator_task,
+        receiver_task,
+        arrivals,
+        all_arrived,
+        false,
+    )
+    .await
+}
+
+/// Runs until interrupted (unless `--once`), showing events as they are stored, then stops both
+/// servers.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    args: &Args,
+    emulator_url: &str,
+    demo: &aaa_emulator::User,
+    stop_tx: watch::Sender<bool>,
+    emulator_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    receiver_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    mut arrivals: mpsc::UnboundedReceiver<StoredEvent>,
+    all_arrived: bool,
+    xaa: bool,
+) -> Result<ExitCode, Failure> {
     if !args.once {
         let aaa = std::env::args().next().unwrap_or_else(|| "aaa".to_owned());
-        say(&format!(
-            "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
-             {aaa} trigger mention --user {} --emulator {emulator_url}\n    \
-             {aaa} trigger all --user {} --count 3 --emulator {emulator_url}\n    \
-             {aaa} events list --data-dir {}",
-            demo.user_id,
-            demo.user_id,
-            args.data_dir.display()
-        ))?;
+        if xaa {
+            say(&format!(
+                "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
+                 {aaa} trigger post.create --user {} --emulator {emulator_url}\n    \
+                 {aaa} trigger like.create --user {} --direction outbound --emulator {emulator_url}\n    \
+                 {aaa} events list --data-dir {}\n  \
+                 and the activity stream, into the same store (each event stored once):\n    \
+                 AAA_BASE_URL={emulator_url} AAA_CONSUMER_KEY=... AAA_CONSUMER_SECRET=... \
+                 {aaa} activity stream --data-dir {} --stdout\n  \
+                 (the key and secret are in {})",
+                demo.user_id,
+                demo.user_id,
+                args.data_dir.display(),
+                args.data_dir.display(),
+                args.data_dir.join("emulator.json").display()
+            ))?;
+        } else {
+            say(&format!(
+                "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
+                 {aaa} trigger mention --user {} --emulator {emulator_url}\n    \
+                 {aaa} trigger all --user {} --count 3 --emulator {emulator_url}\n    \
+                 {aaa} events list --data-dir {}",
+                demo.user_id,
+                demo.user_id,
+                args.data_dir.display()
+            ))?;
+        }
         let shutdown = crate::serve::shutdown_signal();
         tokio::pin!(shutdown);
         loop {

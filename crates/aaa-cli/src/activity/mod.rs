@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::failure::Failure;
 
+pub(crate) mod dev;
 mod stream;
 mod subscriptions;
 
