@@ -140,8 +140,9 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         webhook.id,
         if args.api == "xaa" { "v2" } else { &args.api }
     ))?;
-    if args.api == "xaa" {
-        let (seen, expected) = crate::activity::dev::round(
+    let xaa = args.api == "xaa";
+    let (seen, expected) = if xaa {
+        crate::activity::dev::round(
             &client,
             &emulator,
             &demo,
@@ -150,35 +151,62 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             say,
             describe,
         )
-        .await?;
-        let all_arrived = seen == expected;
-        if all_arrived {
-            say(&format!(
-                "aaa dev: {seen} events stored, each once, keyed by event_uuid. The revoke ended \
-                 the subscriptions to @{}'s private types, as at X; subscribed again.",
-                demo.screen_name
-            ))?;
-        } else {
-            say(&format!(
-                "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
-            ))?;
-        }
-        return finish(
-            args,
-            &emulator_url,
+        .await?
+    } else {
+        aaa_round(
+            &client,
+            &emulator,
             &demo,
-            stop_tx,
-            emulator_task,
-            receiver_task,
-            arrivals,
-            all_arrived,
-            true,
+            webhook.id.as_str(),
+            &mut arrivals,
         )
-        .await;
+        .await?
+    };
+    let all_arrived = seen == expected;
+    if !all_arrived {
+        say(&format!(
+            "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
+        ))?;
+    } else if xaa {
+        say(&format!(
+            "aaa dev: {seen} events stored, each once, keyed by event_uuid. The revoke ended \
+             the subscriptions to @{}'s private types, as at X; subscribed again.",
+            demo.screen_name
+        ))?;
+    } else {
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
     }
+    finish(
+        args,
+        &emulator_url,
+        &demo,
+        stop_tx,
+        emulator_task,
+        receiver_task,
+        arrivals,
+        all_arrived,
+        xaa,
+    )
+    .await
+}
+
+/// The Account Activity API round: the demo user subscribed, one activity of every kind, each
+/// shown as the receiver stores it; then the subscription the revoke ended is made again.
+/// Returns how many events arrived and how many were expected.
+async fn aaa_round(
+    client: &Client,
+    emulator: &Emulator,
+    demo: &aaa_emulator::User,
+    webhook_id: &str,
+    arrivals: &mut mpsc::UnboundedReceiver<StoredEvent>,
+) -> Result<(usize, usize), Failure> {
     let subscribe_demo = || async {
         client
-            .subscribe(webhook.id.to_string())
+            .subscribe(webhook_id.to_owned())
             .as_user(UserToken::new(
                 demo.access_token.clone(),
                 demo.access_token_secret.as_str(),
@@ -215,31 +243,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
     // would by authorizing the app anew) so that live triggers reach the webhook.
     subscribe_demo().await?;
-    let all_arrived = seen == expected;
-    if all_arrived {
-        say(&format!(
-            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
-             at X; subscribed again.",
-            demo.screen_name
-        ))?;
-    } else {
-        say(&format!(
-            "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
-        ))?;
-    }
-
-    finish(
-        args,
-        &emulator_url,
-        &demo,
-        stop_tx,
-        emulator_task,
-        receiver_task,
-        arrivals,
-        all_arrived,
-        false,
-    )
-    .await
+    Ok((seen, expected))
 }
 
 /// Runs until interrupted (unless `--once`), showing events as they are stored, then stops both

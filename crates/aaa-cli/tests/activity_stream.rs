@@ -142,32 +142,16 @@ fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
     .unwrap();
     let webhook = hook["id"].as_str().unwrap().to_owned();
     // post.create goes to the webhook and the stream; profile.update.bio to the stream only.
-    run(
-        &emu,
-        &[
-            "activity",
-            "subscriptions",
-            "create",
-            "--event-type",
-            "post.create",
-            "--user",
-            &user,
-            "--webhook",
-            &webhook,
-        ],
-    );
-    run(
-        &emu,
-        &[
-            "activity",
-            "subscriptions",
-            "create",
-            "--event-type",
-            "profile.update.bio",
-            "--user",
-            &user,
-        ],
-    );
+    let subscribe = |kind: &str, webhook: Option<&str>| {
+        let mut args = vec!["activity", "subscriptions", "create", "--event-type", kind];
+        args.extend(["--user", user.as_str()]);
+        if let Some(w) = webhook {
+            args.extend(["--webhook", w]);
+        }
+        run(&emu, &args);
+    };
+    subscribe("post.create", Some(&webhook));
+    subscribe("profile.update.bio", None);
 
     let stream = Stream::start(&emu, &dir);
     stream.wait_for("activity stream connected (backfill_minutes=0)");
