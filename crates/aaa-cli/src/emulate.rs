@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use aaa_emulator::{ActivityOptions, Delivery, Emulator, Faults, Options, State};
+use aaa_emulator::{ActivityOptions, Delivery, Emulator, Faults, Options, ReplayMinAge, State};
 
 use crate::failure::Failure;
 use crate::runtime::{Threads, block_on};
@@ -73,6 +73,10 @@ pub(crate) struct Args {
     /// X Activity API subscriptions an app may hold (X's tiers: 1500, 75000, 150000).
     #[arg(long, default_value_t = 1_500, value_name = "N")]
     activity_subscription_limit: usize,
+    /// How old a replay window's start and end must be, X's 31 and 10 minutes by default;
+    /// shorter ages let tests replay a window seconds after it ended.
+    #[arg(long, default_value = "31m,10m", value_name = "FROM,TO", value_parser = crate::events::parse_min_ages)]
+    replay_min_age: (Duration, Duration),
 }
 
 /// A duration or `off`.
@@ -136,6 +140,10 @@ impl Args {
                 seed: self.seed,
             },
             activity,
+            replay_min_age: ReplayMinAge {
+                from: self.replay_min_age.0,
+                to: self.replay_min_age.1,
+            },
             ..Options::default()
         }
     }

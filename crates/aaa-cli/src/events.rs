@@ -76,6 +76,15 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Parses `FROM,TO`, two durations (`31m,10m`): how old a replay window's start and end must
+/// be (`aaa emulate` and `aaa serve --replay-min-age`).
+pub(crate) fn parse_min_ages(s: &str) -> Result<(Duration, Duration), String> {
+    let (from, to) = s
+        .split_once(',')
+        .ok_or_else(|| format!("{s:?}: expected FROM,TO, two durations such as 31m,10m"))?;
+    Ok((parse_duration(from.trim())?, parse_duration(to.trim())?))
+}
+
 /// The JSON line printed for one event (by `events --json` and `serve --stdout`):
 /// `{"kind","for_user_id","key","received_at","event"}`, `event` being the raw event JSON.
 pub(crate) fn json_line(

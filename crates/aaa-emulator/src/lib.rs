@@ -28,7 +28,9 @@ pub use crate::delivery::DeliveryStats;
 pub use crate::emulator::{ActivityDelivered, ActivityTrigger, Emulator, TriggerError};
 pub use crate::error::Error;
 pub use crate::generate::{Activity, Generator, Party};
-pub use crate::options::{ActivityOptions, Clock, Delivery, Faults, Options, RateLimits};
+pub use crate::options::{
+    ActivityOptions, Clock, Delivery, Faults, Options, RateLimits, ReplayMinAge,
+};
 pub use crate::reply::ResponseBody;
 pub use crate::server::serve;
 pub use crate::state::{

@@ -177,6 +177,26 @@ impl Default for ActivityOptions {
     }
 }
 
+/// How old a replay window's ends must be before the emulator takes it. X's rule, the default:
+/// `from_date` at least 31 minutes ago and `to_date` at least 10 minutes ago. Tests set shorter
+/// ages so that a window can be replayed within seconds of its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayMinAge {
+    /// How old `from_date` must be.
+    pub from: Duration,
+    /// How old `to_date` must be.
+    pub to: Duration,
+}
+
+impl Default for ReplayMinAge {
+    fn default() -> Self {
+        Self {
+            from: Duration::from_secs(31 * 60),
+            to: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
 /// The emulator's settings.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -199,6 +219,8 @@ pub struct Options {
     pub tls_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
     /// The X Activity API's limits and stream timing.
     pub activity: ActivityOptions,
+    /// How old a replay window's ends must be (X's 31 and 10 minutes by default).
+    pub replay_min_age: ReplayMinAge,
 }
 
 impl Options {
@@ -237,6 +259,7 @@ impl Default for Options {
             delivery: Delivery::default(),
             tls_roots: Vec::new(),
             activity: ActivityOptions::default(),
+            replay_min_age: ReplayMinAge::default(),
         }
     }
 }

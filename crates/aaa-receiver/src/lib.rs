@@ -16,6 +16,8 @@ pub use metrics::{Counters, Metrics, Outcome};
 pub use server::{Serve, serve, tls_acceptor};
 pub use service::{Receiver, ReceiverBuilder, ResponseBody};
 pub use store::delivery::{Appended, Content, Delivery, EventRecord, StoreError, StoreErrorKind};
+#[cfg(feature = "nats")]
+pub use store::nats::NatsConfig;
 pub use store::read::{
     Cursor, EventDetail, EventId, EventPage, EventQuery, ParseError, Start, StoreCounts,
     StoredDelivery, StoredEvent,

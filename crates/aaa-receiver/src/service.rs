@@ -218,7 +218,7 @@ impl Receiver {
                 let mut r = Response::new(Full::new(Bytes::from(inner.metrics.render())));
                 r.headers_mut().insert(
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; version=0.0.4"),
+                    HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
                 );
                 return r;
             }

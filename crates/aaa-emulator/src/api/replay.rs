@@ -65,7 +65,13 @@ fn start_replay(
     webhook_id: &str,
     window: (Option<&str>, Option<&str>),
 ) -> Response<ResponseBody> {
-    let (from, to) = match check_window(window.0, window.1, emulator.now(), kind) {
+    let (from, to) = match check_window(
+        window.0,
+        window.1,
+        emulator.now(),
+        kind,
+        emulator.options().replay_min_age,
+    ) {
         Ok(w) => w,
         Err(e) => {
             return error(version, StatusCode::BAD_REQUEST, 400, e.message());

@@ -10,10 +10,7 @@ use bytes::Bytes;
 use super::{Deliverer, Target};
 use crate::consts::RETENTION_SECS;
 use crate::crc;
-/// `from_date` must be at least this old.
-const FROM_MIN_AGE_SECS: u64 = 31 * 60;
-/// `to_date` must be at least this old.
-const TO_MIN_AGE_SECS: u64 = 10 * 60;
+use crate::options::ReplayMinAge;
 /// The longest window of `POST /2/webhooks/replay`.
 const WEBHOOK_REPLAY_SPAN_SECS: u64 = 24 * 60 * 60;
 
@@ -52,13 +49,15 @@ impl WindowError {
     }
 }
 
-/// Checks a window against `now` (seconds); on success the window in seconds, `from`
+/// Checks a window against `now` (seconds) and the minimum ages of its ends (X's 31 and 10
+/// minutes unless the options say otherwise); on success the window in seconds, `from`
 /// inclusive and `to` exclusive.
 pub(crate) fn check_window(
     from: Option<&str>,
     to: Option<&str>,
     now: u64,
     kind: Kind,
+    min_age: ReplayMinAge,
 ) -> Result<(u64, u64), WindowError> {
     let (Some(from), Some(to)) = (from, to) else {
         return Err(WindowError::Missing);
@@ -76,10 +75,10 @@ pub(crate) fn check_window(
     if from < now.saturating_sub(RETENTION_SECS) {
         return Err(WindowError::TooOld);
     }
-    if from > now.saturating_sub(FROM_MIN_AGE_SECS) {
+    if from > now.saturating_sub(min_age.from.as_secs()) {
         return Err(WindowError::FromTooRecent);
     }
-    if to > now.saturating_sub(TO_MIN_AGE_SECS) {
+    if to > now.saturating_sub(min_age.to.as_secs()) {
         return Err(WindowError::ToTooRecent);
     }
     if kind == Kind::Webhook && to - from > WEBHOOK_REPLAY_SPAN_SECS {
@@ -174,7 +173,7 @@ mod tests {
     #[test]
     fn window_rules() {
         let now = secs("202611221200");
-        let ok = |f, t, k| check_window(Some(f), Some(t), now, k);
+        let ok = |f, t, k| check_window(Some(f), Some(t), now, k, ReplayMinAge::default());
         assert_eq!(
             ok("202611221000", "202611221100", Kind::Subscriptions),
             Ok((secs("202611221000"), secs("202611221100")))
@@ -214,8 +213,33 @@ mod tests {
         );
         assert!(ok("202611201000", "202611211000", Kind::Webhook).is_ok());
         assert_eq!(
-            check_window(None, Some("202611221000"), now, Kind::Webhook),
+            check_window(
+                None,
+                Some("202611221000"),
+                now,
+                Kind::Webhook,
+                ReplayMinAge::default()
+            ),
             Err(WindowError::Missing)
+        );
+    }
+
+    #[test]
+    fn shorter_minimum_ages_for_tests() {
+        let now = secs("202611221200");
+        let quick = ReplayMinAge {
+            from: std::time::Duration::ZERO,
+            to: std::time::Duration::ZERO,
+        };
+        let check = |f, t, m| check_window(Some(f), Some(t), now, Kind::Subscriptions, m);
+        assert_eq!(
+            check("202611221150", "202611221200", ReplayMinAge::default()),
+            Err(WindowError::FromTooRecent)
+        );
+        assert!(check("202611221150", "202611221200", quick).is_ok());
+        assert_eq!(
+            check("202611221150", "202611221201", quick),
+            Err(WindowError::ToTooRecent)
         );
     }
 
