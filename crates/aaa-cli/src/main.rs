@@ -61,7 +61,7 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
-    /// The X Activity API: create, list, update and delete its subscriptions.
+    /// The X Activity API: its subscriptions, and its activity stream read into the store.
     #[command(subcommand)]
     Activity(activity::Command),
     /// Check a replay window against X's rules, plan its jobs and run them one at a time.

@@ -269,7 +269,7 @@ async fn print_events(
     }
 }
 
-fn print_event(e: &StoredEvent) {
+pub(crate) fn print_event(e: &StoredEvent) {
     use std::io::Write;
     let line = crate::events::json_line(
         &e.kind,
