@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod activity;
 mod config;
 mod conn;
 mod crypto;
@@ -60,6 +61,9 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
+    /// The X Activity API: create, list, update and delete its subscriptions.
+    #[command(subcommand)]
+    Activity(activity::Command),
     /// Check a replay window against X's rules, plan its jobs and run them one at a time.
     Replay(Box<replay::Args>),
     /// Read the events the receiver stored.
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
+        Command::Activity(cmd) => activity::run(cmd),
         Command::Replay(args) => replay::run(*args),
         Command::Dev(args) => {
             init_quiet_logging();

@@ -18,7 +18,8 @@ use crate::runtime::{Threads, block_on};
 /// Arguments of `aaa trigger`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The activity to generate (see --help for every kind), or `all` for one of each.
+    /// The activity to generate (see --help for every kind), or `all` for one of each; or an X
+    /// Activity API event type (post.create, dm.received, ...).
     #[arg(
         value_name = "KIND",
         required_unless_present = "payload",
@@ -28,6 +29,13 @@ pub(crate) struct Args {
     /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
     #[arg(long, value_name = "ID")]
     user: Option<String>,
+    /// For news.new: the keyword the news item matches.
+    #[arg(long, value_name = "KEYWORD")]
+    keyword: Option<String>,
+    /// For X Activity API likes, direct messages and chats: which way the event goes, seen
+    /// from the user.
+    #[arg(long, value_name = "DIRECTION", value_parser = ["inbound", "outbound"])]
+    direction: Option<String>,
     /// How many activities to generate (1 to 10000).
     #[arg(long, default_value_t = 1, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -56,6 +64,14 @@ fn kinds_help() -> String {
     );
     for a in Activity::ALL {
         let _ = write!(text, "\n  {:<width$}  {}", a.name(), a.description());
+    }
+    text.push_str(
+        "\n\nOr an X Activity API event type, delivered to each matching activity subscription's \
+         webhook and to open activity streams (news.new takes --keyword instead of --user):\n",
+    );
+    for chunk in aaa_model::ActivityType::ALL.chunks(4) {
+        let names: Vec<&str> = chunk.iter().map(|t| t.as_str()).collect();
+        let _ = write!(text, "\n  {}", names.join(", "));
     }
     text
 }
@@ -96,12 +112,15 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         }
         return Ok(vec![request]);
     }
+    let kind = args.kind.as_deref().unwrap_or_default();
+    if kind.contains('.') {
+        return activity_request(args, kind).map(|r| vec![r]);
+    }
     let Some(user) = &args.user else {
         return Err(Failure::usage(
             "--user ID is required with a KIND: the subscribed user the activity happens to",
         ));
     };
-    let kind = args.kind.as_deref().unwrap_or_default();
     let kinds: Vec<&str> = if kind == "all" {
         Activity::ALL.iter().map(|a| a.name()).collect()
     } else if Activity::from_name(kind).is_some() {
@@ -119,8 +138,64 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         .collect())
 }
 
+/// The control request for an X Activity API event type.
+fn activity_request(args: &Args, kind: &str) -> Result<serde_json::Value, Failure> {
+    let Some(ty) = aaa_model::ActivityType::from_name(kind) else {
+        return Err(Failure::usage(format!(
+            "unknown X Activity API event type {kind:?} (e.g. post.create, dm.received)"
+        )));
+    };
+    let mut request = serde_json::json!({"kind": ty.as_str(), "count": args.count});
+    if ty == aaa_model::ActivityType::NewsNew {
+        let Some(keyword) = &args.keyword else {
+            return Err(Failure::usage(
+                "news.new is matched by --keyword K".to_owned(),
+            ));
+        };
+        request["keyword"] = keyword.as_str().into();
+    } else {
+        let Some(user) = &args.user else {
+            return Err(Failure::usage(format!("--user ID is required with {ty}")));
+        };
+        request["user_id"] = user.as_str().into();
+    }
+    if let Some(d) = &args.direction {
+        request["direction"] = d.as_str().into();
+    }
+    Ok(request)
+}
+
 fn describe(request: &serde_json::Value, answer: &serde_json::Value) -> String {
     let what = request["kind"].as_str().unwrap_or("payload");
+    if answer.get("event_type").is_some() {
+        let list = |key: &str| -> Vec<&str> {
+            answer[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        let whom = answer["user_id"].as_str().map_or_else(
+            || format!("keyword {}", request["keyword"]),
+            |u| format!("user {u}"),
+        );
+        let webhooks = list("webhooks");
+        return format!(
+            "{} {what} for {whom} -> {} subscription(s), webhook {}, {} stream cop{}",
+            answer["events"],
+            list("subscriptions").len().max(1),
+            if webhooks.is_empty() {
+                "none".to_owned()
+            } else {
+                webhooks.join(", ")
+            },
+            answer["stream_copies"],
+            if answer["stream_copies"] == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+    }
     let webhooks: Vec<&str> = answer["webhooks"]
         .as_array()
         .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())

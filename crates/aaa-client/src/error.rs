@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::SystemTime;
 
-use aaa_model::rest::codes;
+use aaa_model::rest::{ErrorBody, ProblemKind, codes};
 
 use crate::rate_limit::RateLimit;
 use crate::route::AuthKind;
@@ -38,6 +38,11 @@ pub enum ErrorKind {
     Decode,
     /// Obtaining a bearer token with `POST /oauth2/token` failed.
     Token,
+    /// The request breaks a rule checked before sending (e.g. more than 100 ids in a bulk
+    /// delete); nothing was sent.
+    InvalidRequest,
+    /// The activity stream could not be kept open (see the message for why).
+    Stream,
 }
 
 impl ErrorKind {
@@ -55,6 +60,8 @@ impl ErrorKind {
             ErrorKind::Api => "x answered with an error",
             ErrorKind::Decode => "could not decode x's answer",
             ErrorKind::Token => "could not obtain a bearer token",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::Stream => "the activity stream failed",
         }
     }
 }
@@ -69,6 +76,7 @@ pub struct Error {
     message: Option<String>,
     auth: Option<AuthKind>,
     rate_limit: Option<RateLimit>,
+    problem: Option<ProblemKind>,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -81,6 +89,7 @@ impl Error {
             message: None,
             auth: None,
             rate_limit: None,
+            problem: None,
             source: None,
         }
     }
@@ -109,14 +118,19 @@ impl Error {
     }
 
     /// An error for an answer with a non-success status, classified from the status and X's
-    /// error body (v1.1 `errors[]`, v2 `errors`, RFC 7807).
+    /// error body (v1.1 `errors[]`, v2 `errors` of problems, RFC 7807, the flat
+    /// `{"code","message"}`).
     pub(crate) fn from_response(
         status: u16,
         body: &[u8],
         auth: AuthKind,
         rate_limit: Option<RateLimit>,
     ) -> Self {
-        let (code, message) = match aaa_model::rest::error_summary(body) {
+        let parsed = serde_json::from_slice::<ErrorBody<'_>>(body)
+            .ok()
+            .filter(|b| !b.is_empty());
+        let problem = parsed.as_ref().and_then(ErrorBody::problem_kind);
+        let (code, message) = match parsed.map(|b| b.summary()) {
             Some((code, message)) => (code, (!message.is_empty()).then_some(message)),
             None => (None, None),
         };
@@ -139,8 +153,15 @@ impl Error {
             message,
             auth: (kind == ErrorKind::Authentication).then_some(auth),
             rate_limit,
+            problem,
             source: None,
         }
+    }
+
+    /// The kind of X API v2 problem the answer named (`errors[].type` or `type`), such as
+    /// [`ProblemKind::ResourceNotFound`] for an unknown subscription id.
+    pub fn problem(&self) -> Option<ProblemKind> {
+        self.problem
     }
 
     /// The kind of failure.
@@ -197,6 +218,9 @@ impl fmt::Debug for Error {
         }
         if let Some(r) = &self.rate_limit {
             d.field("rate_limit", r);
+        }
+        if let Some(p) = &self.problem {
+            d.field("problem", p);
         }
         if let Some(s) = &self.source {
             d.field("source", s);
@@ -282,6 +306,32 @@ mod tests {
         let e = Error::from_response(502, b"<html>", AuthKind::Bearer, None);
         assert_eq!(e.kind(), &ErrorKind::Api);
         assert_eq!((e.code(), e.message(), e.auth()), (None, None, None));
+
+        // Both X Activity API error shapes.
+        let e = Error::from_response(
+            429,
+            br#"{"code":88,"message":"Rate limit exceeded"}"#,
+            AuthKind::Bearer,
+            None,
+        );
+        assert_eq!(e.kind(), &ErrorKind::RateLimited);
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some(88), Some("Rate limit exceeded"))
+        );
+        let e = Error::from_response(
+            404,
+            br#"{"errors":[{"type":"https://api.x.com/2/problems/resource-not-found",
+                 "title":"Not Found Error","detail":"Could not find subscription with id: [9]."}]}"#,
+            AuthKind::Bearer,
+            None,
+        );
+        assert_eq!(e.kind(), &ErrorKind::Api);
+        assert_eq!(e.problem(), Some(ProblemKind::ResourceNotFound));
+        assert_eq!(
+            e.message(),
+            Some("Could not find subscription with id: [9].")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod rate_limit;
 pub mod replay_plan;
 pub mod request;
 mod route;
+pub mod stream;
 mod webhook_url;
 
 pub use crate::client::{Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};

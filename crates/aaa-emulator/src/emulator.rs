@@ -5,9 +5,12 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use aaa_model::event::{ActivityFilter, ActivityType, Direction};
 use bytes::Bytes;
 
+use crate::activity_payloads::ActivityGenerator;
 use crate::crc;
+use crate::delivery::stream::StreamHub;
 use crate::delivery::{Deliverer, DeliveryStats, Target};
 use crate::generate::{Activity, Generator, Party};
 use crate::options::Options;
@@ -25,6 +28,8 @@ struct Inner {
     shared: Arc<Shared>,
     deliverer: Arc<Deliverer>,
     generator: Mutex<Generator>,
+    activity_generator: Mutex<ActivityGenerator>,
+    streams: StreamHub,
 }
 
 impl fmt::Debug for Inner {
@@ -66,11 +71,90 @@ impl fmt::Display for TriggerError {
 
 impl std::error::Error for TriggerError {}
 
+/// What [`Emulator::trigger_activity`] is to generate.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ActivityTrigger<'a> {
+    /// The event type.
+    pub event_type: ActivityType,
+    /// The user it happens to (the subscriptions' `filter.user_id`); not for `news.new`.
+    pub user_id: Option<&'a str>,
+    /// For `news.new`: the keyword the news item matches.
+    pub keyword: Option<&'a str>,
+    /// Which way a like, direct message or chat goes (defaults: see
+    /// [`crate::activity_payloads::ActivityGenerator::event`]).
+    pub direction: Option<Direction<'static>>,
+    /// How many events.
+    pub count: usize,
+}
+
+impl<'a> ActivityTrigger<'a> {
+    /// One event of `event_type` happening to `user_id`.
+    pub fn new(event_type: ActivityType, user_id: &'a str) -> Self {
+        ActivityTrigger {
+            event_type,
+            user_id: Some(user_id),
+            keyword: None,
+            direction: None,
+            count: 1,
+        }
+    }
+
+    /// One `news.new` item matching `keyword`.
+    pub fn news(keyword: &'a str) -> Self {
+        ActivityTrigger {
+            event_type: ActivityType::NewsNew,
+            user_id: None,
+            keyword: Some(keyword),
+            direction: None,
+            count: 1,
+        }
+    }
+
+    /// Sets the direction.
+    #[must_use]
+    pub fn direction(mut self, direction: Direction<'static>) -> Self {
+        self.direction = Some(direction);
+        self
+    }
+
+    /// Sets the count.
+    #[must_use]
+    pub fn count(mut self, count: usize) -> Self {
+        self.count = count;
+        self
+    }
+}
+
+/// What [`Emulator::trigger_activity`] delivered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ActivityDelivered {
+    /// Deliveries made (events times matching subscriptions).
+    pub events: usize,
+    /// The matching subscriptions.
+    pub subscriptions: Vec<String>,
+    /// The webhooks POSTed to.
+    pub webhooks: Vec<String>,
+    /// Copies written to open activity stream connections.
+    pub stream_copies: usize,
+}
+
+/// A subscription (or, for `oauth.revoke`, an app) an event goes to.
+struct Match {
+    app_id: String,
+    subscription_id: Option<String>,
+    filter: ActivityFilter<'static>,
+    tag: Option<String>,
+    targets: Vec<Target>,
+}
+
 impl Emulator {
     /// An emulator over `state` with `options`.
     pub fn new(state: State, options: Options) -> Self {
         let client = crate::web::client(&options.tls_roots);
         let generator = Mutex::new(Generator::new(options.delivery.seed));
+        let activity_generator = Mutex::new(ActivityGenerator::new(options.delivery.seed));
         let shared = Arc::new(Shared::new(state, options));
         let deliverer = Arc::new(Deliverer::new(Arc::clone(&shared), client));
         Self {
@@ -78,6 +162,8 @@ impl Emulator {
                 shared,
                 deliverer,
                 generator,
+                activity_generator,
+                streams: StreamHub::default(),
             }),
         }
     }
@@ -204,6 +290,210 @@ impl Emulator {
             self.end_subscriptions(user_id, &app_id);
         }
         Ok(ids)
+    }
+
+    /// The activity stream connections and backlog, for the stream handler.
+    pub(crate) fn streams(&self) -> &StreamHub {
+        &self.inner.streams
+    }
+
+    /// Ends every open activity stream connection (at shutdown: a stream never ends by itself).
+    pub fn close_streams(&self) {
+        self.inner.streams.close_all();
+    }
+
+    /// Generates `trigger.count` X Activity API events of `trigger.event_type` and delivers each
+    /// to every subscription that matches it, as X does: one delivery per matching subscription
+    /// (each with its own `event_uuid`, the subscription's filter and tag), sent to the app's
+    /// open activity stream connections (and kept five minutes for backfill) and, when the
+    /// subscription names a valid webhook, POSTed there signed and retried like any delivery.
+    /// `oauth.revoke` goes, with an empty filter, to every app that has a subscription on the
+    /// user, and to those subscriptions' webhooks; it then ends those apps' subscriptions to the
+    /// user's private event types (public ones need no authorization). Needs a Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// An unknown user, no user (or, for `news.new`, no keyword), or no matching subscription.
+    pub fn trigger_activity(
+        &self,
+        trigger: &ActivityTrigger<'_>,
+    ) -> Result<ActivityDelivered, TriggerError> {
+        let ty = trigger.event_type;
+        let keyword = trigger.keyword.filter(|k| !k.is_empty());
+        if ty == ActivityType::NewsNew && keyword.is_none() {
+            return Err(TriggerError::BadRequest(
+                "news.new is matched by keyword: give one".to_owned(),
+            ));
+        }
+        let user_id = match trigger.user_id {
+            Some(u) => Some(u.to_owned()),
+            None if ty == ActivityType::NewsNew => None,
+            None => {
+                return Err(TriggerError::BadRequest(format!(
+                    "{ty} happens to a user: give the user id"
+                )));
+            }
+        };
+        let (matches, subject, other) = {
+            let state = self.state();
+            let subject = match &user_id {
+                Some(u) => state
+                    .user(u)
+                    .map(|u| (u.user_id.clone(), u.screen_name.clone()))
+                    .ok_or_else(|| TriggerError::UnknownUser(u.clone()))?,
+                None => state
+                    .users()
+                    .first()
+                    .map(|u| (u.user_id.clone(), u.screen_name.clone()))
+                    .unwrap_or_default(),
+            };
+            let other = state
+                .users()
+                .iter()
+                .find(|u| u.user_id != subject.0)
+                .map_or_else(
+                    || ("783214".to_owned(), "XDevelopers".to_owned()),
+                    |u| (u.user_id.clone(), u.screen_name.clone()),
+                );
+            let direction = trigger.direction.as_ref();
+            let mut matches: Vec<Match> = Vec::new();
+            let target = |webhook_id: &str| -> Option<Target> {
+                let w = state
+                    .webhooks
+                    .iter()
+                    .find(|w| w.id == webhook_id && w.valid)?;
+                let app = state.app(&w.app_id)?;
+                Some(Target::new(&w.id, &w.url, &app.consumer_secret))
+            };
+            if ty == ActivityType::OauthRevoke {
+                for app in state.apps() {
+                    let subs: Vec<_> = state
+                        .activity
+                        .of_app(&app.app_id)
+                        .filter(|s| s.user_id.as_deref() == user_id.as_deref())
+                        .collect();
+                    if subs.is_empty() {
+                        continue;
+                    }
+                    let mut webhooks: Vec<&str> = subs
+                        .iter()
+                        .filter_map(|s| s.webhook_id.as_deref())
+                        .collect();
+                    webhooks.sort_unstable();
+                    webhooks.dedup();
+                    matches.push(Match {
+                        app_id: app.app_id.clone(),
+                        subscription_id: None,
+                        filter: ActivityFilter::default(),
+                        tag: None,
+                        targets: webhooks.into_iter().filter_map(target).collect(),
+                    });
+                }
+            } else {
+                for sub in &state.activity.subscriptions {
+                    if sub.matches(ty, user_id.as_deref(), keyword, direction) {
+                        matches.push(Match {
+                            app_id: sub.app_id.clone(),
+                            subscription_id: Some(sub.id.clone()),
+                            filter: sub.filter(),
+                            tag: sub.tag.clone(),
+                            targets: sub
+                                .webhook_id
+                                .as_deref()
+                                .and_then(target)
+                                .into_iter()
+                                .collect(),
+                        });
+                    }
+                }
+            }
+            (matches, subject, other)
+        };
+        if matches.is_empty() {
+            return Err(TriggerError::NotSubscribed(format!(
+                "{} (no X Activity API subscription to {ty} matches)",
+                user_id.as_deref().or(keyword).unwrap_or_default()
+            )));
+        }
+        let now_ms = self.now().saturating_mul(1000);
+        let subject_party = Party::new(&subject.0, &subject.1);
+        let other_party = Party::new(&other.0, &other.1);
+        let mut delivered = ActivityDelivered::default();
+        for _ in 0..trigger.count {
+            let event = {
+                let mut g = self
+                    .inner
+                    .activity_generator
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let app_id = matches.first().map_or("", |m| m.app_id.as_str());
+                let mut event = g.event(
+                    ty,
+                    &subject_party,
+                    &other_party,
+                    app_id,
+                    now_ms,
+                    trigger.direction.as_ref(),
+                );
+                if let (Some(k), Some(headline)) = (keyword, event.payload.get_mut("headline")) {
+                    *headline = serde_json::Value::from(format!(
+                        "{k}: {}",
+                        headline.as_str().unwrap_or_default()
+                    ));
+                }
+                let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid()).collect();
+                (event, uuids)
+            };
+            let (event, uuids) = event;
+            for (m, uuid) in matches.iter().zip(uuids) {
+                let body = Bytes::from(event.with_uuid(uuid).envelope(&m.filter, m.tag.as_deref()));
+                let mut line = body.to_vec();
+                line.extend_from_slice(b"\r\n");
+                delivered.stream_copies +=
+                    self.inner
+                        .streams
+                        .publish(&m.app_id, now_ms, &Bytes::from(line));
+                for t in &m.targets {
+                    delivered.webhooks.push(t.webhook_id.clone());
+                }
+                if !m.targets.is_empty() {
+                    self.inner
+                        .deliverer
+                        .dispatch(m.targets.clone(), std::slice::from_ref(&body));
+                }
+                delivered.events += 1;
+            }
+        }
+        if ty == ActivityType::OauthRevoke {
+            // The app may no longer read the user's private events.
+            if let Some(user) = &user_id {
+                let apps: Vec<&str> = matches.iter().map(|m| m.app_id.as_str()).collect();
+                let mut state = self.state();
+                state.activity.subscriptions.retain(|s| {
+                    let ended = s.event_type.is_private()
+                        && s.user_id.as_deref() == Some(user.as_str())
+                        && apps.contains(&s.app_id.as_str());
+                    if ended {
+                        tracing::info!(subscription_id = %s.id, "revoke ended the activity subscription");
+                    }
+                    !ended
+                });
+            }
+        }
+        delivered.webhooks.sort_unstable();
+        delivered.webhooks.dedup();
+        delivered.subscriptions = matches
+            .iter()
+            .filter_map(|m| m.subscription_id.clone())
+            .collect();
+        tracing::info!(
+            event_type = %ty,
+            events = delivered.events,
+            webhooks = delivered.webhooks.len(),
+            stream_copies = delivered.stream_copies,
+            "triggered x activity api events"
+        );
+        Ok(delivered)
     }
 
     /// Ends every subscription of `user_id` on the webhooks of `app_id`: the user revoked the

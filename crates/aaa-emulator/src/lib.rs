@@ -7,6 +7,8 @@ mod api;
 mod emulator;
 mod server;
 
+pub mod activity_payloads;
+mod activity_state;
 mod auth;
 mod crc;
 mod delivery;
@@ -23,10 +25,12 @@ mod time;
 mod web;
 
 pub use crate::delivery::DeliveryStats;
-pub use crate::emulator::{Emulator, TriggerError};
+pub use crate::emulator::{ActivityDelivered, ActivityTrigger, Emulator, TriggerError};
 pub use crate::error::Error;
 pub use crate::generate::{Activity, Generator, Party};
-pub use crate::options::{Clock, Delivery, Faults, Options, RateLimits, ReplayMinAge};
+pub use crate::options::{
+    ActivityOptions, Clock, Delivery, Faults, Options, RateLimits, ReplayMinAge,
+};
 pub use crate::reply::ResponseBody;
 pub use crate::server::serve;
 pub use crate::state::{

@@ -163,6 +163,40 @@ impl Default for ReplayMinAge {
     }
 }
 
+/// How the X Activity API is emulated: its limits and the activity stream's timing.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ActivityOptions {
+    /// Subscriptions an app may hold (X's self-serve tier: 1,500; enterprise 75,000; partner
+    /// 150,000).
+    pub subscription_limit: usize,
+    /// Calls per window to each `/2/activity/subscriptions` endpoint, per app (X: 500 per 15
+    /// minutes, in the window of [`RateLimits::window`]).
+    pub rate_limit: u32,
+    /// Activity stream connections open at once per app (X: 2).
+    pub stream_connections: usize,
+    /// Activity stream connection attempts per window per app (X: 450 per 15 minutes).
+    pub stream_connects: u32,
+    /// The keep-alive newline is sent after this long without an event (X: at least every
+    /// 20 seconds).
+    pub keepalive: Duration,
+    /// Events queued for one stream connection before it is cut off as too slow.
+    pub stream_buffer: usize,
+}
+
+impl Default for ActivityOptions {
+    fn default() -> Self {
+        Self {
+            subscription_limit: 1_500,
+            rate_limit: 500,
+            stream_connections: 2,
+            stream_connects: 450,
+            keepalive: Duration::from_secs(20),
+            stream_buffer: 10_000,
+        }
+    }
+}
+
 /// The emulator's settings.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -185,6 +219,8 @@ pub struct Options {
     pub tls_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
     /// How old a replay window's ends must be (X's 31 and 10 minutes by default).
     pub replay_min_age: ReplayMinAge,
+    /// The X Activity API's limits and stream timing.
+    pub activity: ActivityOptions,
 }
 
 impl Options {
@@ -223,6 +259,7 @@ impl Default for Options {
             delivery: Delivery::default(),
             tls_roots: Vec::new(),
             replay_min_age: ReplayMinAge::default(),
+            activity: ActivityOptions::default(),
         }
     }
 }

@@ -67,6 +67,8 @@ pub async fn serve(
     if let Some(task) = rechecks {
         task.abort();
     }
+    // Activity stream responses never end by themselves.
+    emulator.close_streams();
     graceful.shutdown().await;
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use bytes::Bytes;
 use serde::Deserialize;
 
+use crate::activity_state::ActivityState;
 use crate::error::Error;
 use crate::rng::{random_id, random_text};
 
@@ -131,6 +132,8 @@ pub struct State {
     pub(crate) log: Vec<Logged>,
     /// Webhook id -> the id of its replay job under way.
     pub(crate) replay_jobs: HashMap<String, String>,
+    /// X Activity API subscriptions and OAuth 2.0 user tokens.
+    pub(crate) activity: ActivityState,
 }
 
 fn default_webhook_limit() -> usize {
@@ -179,9 +182,11 @@ impl State {
                 )));
             }
         }
+        let activity = ActivityState::new(&apps, &users)?;
         Ok(Self {
             apps,
             users,
+            activity,
             ..Self::default()
         })
     }
@@ -271,8 +276,10 @@ impl State {
 
     /// One JSON object (one line) with the base URL and every credential, for a test harness to
     /// read: `{"base_url","apps":[{"app_id","consumer_key","consumer_secret","owner":{"user_id",
-    /// "access_token","access_token_secret"}}],"users":[{"user_id","screen_name","access_token",
-    /// "access_token_secret"}]}`. It holds secrets: print it only where the caller asked for it.
+    /// "access_token","access_token_secret"},"oauth2_user_tokens":{"<user id>":"<token>"}}],
+    /// "users":[{"user_id","screen_name","access_token","access_token_secret"}]}` (the OAuth 2.0
+    /// user access tokens each user granted the app, for the X Activity API). It holds secrets:
+    /// print it only where the caller asked for it.
     pub fn summary_json(&self) -> String {
         let apps: Vec<serde_json::Value> = self
             .apps
@@ -288,6 +295,14 @@ impl State {
                         "access_token": owner.map(|u| u.access_token.as_str()),
                         "access_token_secret": owner.map(|u| u.access_token_secret.as_str()),
                     },
+                    "oauth2_user_tokens": self
+                        .users
+                        .iter()
+                        .filter_map(|u| {
+                            let t = self.activity.oauth2_token(&app.app_id, &u.user_id)?;
+                            Some((u.user_id.clone(), serde_json::Value::from(t)))
+                        })
+                        .collect::<serde_json::Map<String, serde_json::Value>>(),
                 })
             })
             .collect();

@@ -18,7 +18,10 @@ pub use event::{
     TypingEvent, UnknownEvent, User, UserActionEvent, decode_activity, decode_event,
     decode_event_with,
 };
-pub use id::{AppId, DmEventId, JobId, MediaId, ParseIdError, RuleId, TweetId, UserId, WebhookId};
+pub use id::{
+    AppId, DmEventId, JobId, MediaId, ParseIdError, RuleId, SubscriptionId, TweetId, UserId,
+    WebhookId,
+};
 pub use kind::EventKind;
 pub use raw::RawJson;
 pub use text::Text;

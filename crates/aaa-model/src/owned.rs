@@ -112,6 +112,13 @@ impl IntoStatic for crate::WebhookId<'_> {
     }
 }
 
+impl IntoStatic for crate::SubscriptionId<'_> {
+    type Static = crate::SubscriptionId<'static>;
+    fn into_static(self) -> Self::Static {
+        self.into_owned()
+    }
+}
+
 impl IntoStatic for crate::JobId<'_> {
     type Static = crate::JobId<'static>;
     fn into_static(self) -> Self::Static {

@@ -38,6 +38,13 @@ pub(crate) type Result<T> = core::result::Result<T, ScanError>;
 /// parsing it: any such number is below 10^300, so it is a finite double.
 const MAX_PLAIN_DIGITS: usize = 300;
 
+/// Whether a wanted key segment equals the key read. The length and the first and last bytes
+/// are compared first: they settle most mismatches without a call to `memcmp`.
+#[inline(always)]
+fn same_key(seg: &[u8], key: &[u8]) -> bool {
+    seg.len() == key.len() && seg.first() == key.first() && seg.last() == key.last() && seg == key
+}
+
 /// A scalar JSON value found at a wanted path: a string's raw contents or a number's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Scalar {
@@ -408,7 +415,7 @@ impl<'a> Cursor<'a> {
                 let i = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(path) = wants.get(i) else { break };
-                if path.get(level).is_some_and(|seg| *seg == key) {
+                if path.get(level).is_some_and(|seg| same_key(seg, key)) {
                     if path.len() == level + 1 {
                         leaf = out.get_mut(i);
                     } else {

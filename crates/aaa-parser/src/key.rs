@@ -168,28 +168,121 @@ pub(crate) fn fnv128(bytes: &[u8]) -> u128 {
     h
 }
 
-/// 128-bit FNV-1a over a canonical form of the JSON text `raw`, so that a re-serialized copy
-/// of a value hashes the same: whitespace between tokens is skipped, strings are hashed as
-/// their decoded characters (so `\u00e9` and `é`, `\/` and `/` agree) and non-integer numbers
-/// as their `f64` value (`2.50` and `2.5` agree). The order of object members counts. Makes no
-/// allocation; `raw` is a scanned, valid JSON value (on other input it still returns a hash
-/// without panicking).
+/// A 128-bit hash of the JSON value `raw` that a re-serialized copy shares: whitespace between
+/// tokens is skipped, strings are hashed as their decoded characters (so `\u00e9` and `é`,
+/// `\/` and `/` agree), non-integer numbers as their `f64` value (`2.50` and `2.5` agree), and
+/// the members of an object are combined in an order-free way (each member's FNV-1a 128 hash,
+/// summed), so a serializer that sorts keys does not change it either. Array order counts.
+/// Makes no allocation; `raw` is a scanned, valid JSON value (on other input it still returns a
+/// hash without panicking).
 pub(crate) fn canonical_fnv128(raw: &str) -> u128 {
-    let b = raw.as_bytes();
-    let mut h = Fnv(fnv128(b""));
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        i = match c {
-            b' ' | b'\t' | b'\n' | b'\r' => i + 1,
-            b'"' => canonical_string(b, i + 1, &mut h),
-            b'-' | b'0'..=b'9' => canonical_number(raw, i, &mut h),
-            _ => {
-                h.byte(c);
-                i + 1
-            }
-        };
+    let mut walk = Walk { raw, at: 0 };
+    match walk.value(0) {
+        Some(h) if walk.rest_is_blank() => h,
+        _ => fnv128(raw.as_bytes()),
     }
-    h.0
+}
+
+/// The deepest nesting [`canonical_fnv128`] follows (the scan allows less).
+const CANONICAL_DEPTH: u32 = 256;
+
+/// A cursor over JSON text for [`canonical_fnv128`].
+struct Walk<'a> {
+    raw: &'a str,
+    at: usize,
+}
+
+impl Walk<'_> {
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.raw.as_bytes();
+        while b
+            .get(self.at)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            self.at += 1;
+        }
+        b.get(self.at).copied()
+    }
+
+    fn rest_is_blank(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// The hash of the value at the cursor; `None` for text that is not JSON.
+    fn value(&mut self, depth: u32) -> Option<u128> {
+        if depth > CANONICAL_DEPTH {
+            return None;
+        }
+        let mut h = Fnv(fnv128(b""));
+        match self.peek()? {
+            b'{' => {
+                self.at += 1;
+                let (mut sum, mut n) = (0u128, 0u64);
+                if self.peek()? == b'}' {
+                    self.at += 1;
+                } else {
+                    loop {
+                        if self.peek()? != b'"' {
+                            return None;
+                        }
+                        let mut member = Fnv(fnv128(b""));
+                        self.at = canonical_string(self.raw.as_bytes(), self.at + 1, &mut member);
+                        if self.peek()? != b':' {
+                            return None;
+                        }
+                        self.at += 1;
+                        member.bytes(&self.value(depth + 1)?.to_le_bytes());
+                        sum = sum.wrapping_add(member.0);
+                        n += 1;
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b'}' => {
+                                self.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                h.byte(b'{');
+                h.bytes(&sum.to_le_bytes());
+                h.bytes(&n.to_le_bytes());
+            }
+            b'[' => {
+                self.at += 1;
+                h.byte(b'[');
+                if self.peek()? == b']' {
+                    self.at += 1;
+                } else {
+                    loop {
+                        h.bytes(&self.value(depth + 1)?.to_le_bytes());
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b']' => {
+                                self.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                h.byte(b']');
+            }
+            b'"' => self.at = canonical_string(self.raw.as_bytes(), self.at + 1, &mut h),
+            b'-' | b'0'..=b'9' => self.at = canonical_number(self.raw, self.at, &mut h),
+            _ => {
+                for literal in ["true", "false", "null"] {
+                    if self.raw.get(self.at..self.at + literal.len()) == Some(literal) {
+                        h.bytes(literal.as_bytes());
+                        self.at += literal.len();
+                        return Some(h.0);
+                    }
+                }
+                return None;
+            }
+        }
+        Some(h.0)
+    }
 }
 
 /// An FNV-1a 128 state.
@@ -414,11 +507,27 @@ mod tests {
             r#"{"filter":{"user_id":"1"},"payload":{"before":"é/x\"\\","after":[1,2.5,"true",null,"🚀"]}}"#,
             r#"{"filter":{"user_id":1},"payload":{"before":"é/x\"\\","after":[1,2.5,true,null,"🚀"]}}"#,
             r#"{"filter":{"user_id":"1"},"payload":{"before":"é x\"\\","after":[1,2.5,true,null,"🚀"]}}"#,
-            r#"{"payload":{"before":"é/x\"\\","after":[1,2.5,true,null,"🚀"]},"filter":{"user_id":"1"}}"#,
         ];
         for b in differ {
             assert_ne!(canonical_fnv128(a), canonical_fnv128(b), "{b}");
         }
+        // Members in another order (as a serializer that sorts keys writes them): the same.
+        assert_eq!(
+            canonical_fnv128(a),
+            canonical_fnv128(
+                r#"{"payload":{"after":[1,2.5,true,null,"🚀"],"before":"é/x\"\\"},"filter":{"user_id":"1"}}"#
+            )
+        );
+        // But a member moved into another object, or a key and a value swapped, is not.
+        assert_ne!(
+            canonical_fnv128(r#"{"a":{"b":1},"c":2}"#),
+            canonical_fnv128(r#"{"a":{"b":1,"c":2}}"#)
+        );
+        assert_ne!(
+            canonical_fnv128(r#"{"a":"b"}"#),
+            canonical_fnv128(r#"{"b":"a"}"#)
+        );
+        assert_ne!(canonical_fnv128("{}"), canonical_fnv128("[]"));
         // A quote inside a string is not the end of it; an integer is not a float.
         assert_ne!(
             canonical_fnv128(r#"["a\",\"b"]"#),

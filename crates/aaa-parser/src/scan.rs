@@ -50,8 +50,13 @@ pub fn scan(body: &[u8]) -> Result<Envelope<'_>, ScanError> {
     if u32::try_from(body.len()).is_err() {
         return Err(ScanError::new(ScanErrorKind::TooLarge, 0));
     }
-    let text = core::str::from_utf8(body)
-        .map_err(|e| ScanError::new(ScanErrorKind::InvalidUtf8, e.valid_up_to()))?;
+    // SIMD validation first (several times faster on text that is not ASCII); the exact offset
+    // of a fault only when there is one.
+    let text = match simdutf8::basic::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => core::str::from_utf8(body)
+            .map_err(|e| ScanError::new(ScanErrorKind::InvalidUtf8, e.valid_up_to()))?,
+    };
     let mut s = Scanner {
         c: Cursor::new(body),
         env: Envelope {

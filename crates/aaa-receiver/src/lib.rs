@@ -3,6 +3,7 @@
 
 mod config;
 mod forward;
+mod ingest;
 mod metrics;
 mod server;
 mod service;
@@ -10,10 +11,13 @@ mod store;
 
 pub use config::{AppConfig, ConfigError, FileApp, FileConfig, Limits};
 pub use forward::Forwarder;
+pub use ingest::{Ingested, RESUME_FILE, ResumeFile, StreamIngest};
 pub use metrics::{Counters, Metrics, Outcome};
 pub use server::{Serve, serve, tls_acceptor};
 pub use service::{Receiver, ReceiverBuilder, ResponseBody};
 pub use store::delivery::{Appended, Content, Delivery, EventRecord, StoreError, StoreErrorKind};
+#[cfg(feature = "nats")]
+pub use store::nats::NatsConfig;
 pub use store::read::{
     Cursor, EventDetail, EventId, EventPage, EventQuery, ParseError, Start, StoreCounts,
     StoredDelivery, StoredEvent,

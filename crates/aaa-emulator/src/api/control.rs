@@ -5,7 +5,9 @@
 use bytes::Bytes;
 use http::{Method, StatusCode};
 
-use crate::emulator::{Emulator, TriggerError};
+use aaa_model::event::{ActivityType, Direction};
+
+use crate::emulator::{ActivityTrigger, Emulator, TriggerError};
 use crate::generate::Activity;
 use crate::reply::{ResponseBody, json};
 
@@ -23,7 +25,7 @@ fn status(e: &TriggerError) -> StatusCode {
 }
 
 /// `/_emulator/...`: `POST trigger`, `POST clock`, `POST crc`, `GET deliveries`,
-/// `GET webhooks`.
+/// `GET webhooks`, `GET activity`.
 pub(crate) async fn control(
     emulator: &Emulator,
     method: &Method,
@@ -69,6 +71,31 @@ pub(crate) async fn control(
             StatusCode::OK,
             &serde_json::to_value(emulator.delivery_stats()).unwrap_or_default(),
         ),
+        (&Method::GET, "activity") => {
+            let state = emulator.state();
+            let subscriptions: Vec<serde_json::Value> = state
+                .activity
+                .subscriptions
+                .iter()
+                .map(|s| {
+                    let mut v = serde_json::to_value(s.to_model()).unwrap_or_default();
+                    v["app_id"] = serde_json::Value::from(s.app_id.as_str());
+                    v
+                })
+                .collect();
+            let streams: serde_json::Map<String, serde_json::Value> = state
+                .apps()
+                .iter()
+                .map(|a| {
+                    let open = emulator.streams().open_connections(&a.app_id);
+                    (a.app_id.clone(), serde_json::Value::from(open))
+                })
+                .collect();
+            json(
+                StatusCode::OK,
+                &serde_json::json!({ "subscriptions": subscriptions, "streams": streams }),
+            )
+        }
         (&Method::GET, "webhooks") => {
             let state = emulator.state();
             let list: Vec<serde_json::Value> = state
@@ -93,11 +120,69 @@ pub(crate) async fn control(
     }
 }
 
-/// `{"user_id", "payload": {...}}` or `{"user_id", "kind", "count"}`.
+/// The `count` of a trigger request: 1 to 10000, 1 when absent.
+fn count(request: &serde_json::Value) -> Result<usize, TriggerError> {
+    request
+        .get("count")
+        .map_or(Some(1), serde_json::Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(|| {
+            TriggerError::BadRequest("count must be a number from 1 to 10000".to_owned())
+        })
+}
+
+/// `{"kind":"post.create","user_id","count","direction"?,"keyword"?}`: X Activity API events.
+fn trigger_activity_request(
+    emulator: &Emulator,
+    ty: ActivityType,
+    request: &serde_json::Value,
+) -> Result<serde_json::Value, TriggerError> {
+    let text = |name: &str| request.get(name).and_then(serde_json::Value::as_str);
+    let direction = match text("direction") {
+        None => None,
+        Some(d) => {
+            let d = Direction::from_text(d.to_owned().into());
+            if !d.is_known() {
+                return Err(TriggerError::BadRequest(format!(
+                    "direction must be inbound or outbound, not {d}"
+                )));
+            }
+            Some(d)
+        }
+    };
+    let trigger = ActivityTrigger {
+        event_type: ty,
+        user_id: text("user_id"),
+        keyword: text("keyword"),
+        direction,
+        count: count(request)?,
+    };
+    let done = emulator.trigger_activity(&trigger)?;
+    Ok(serde_json::json!({
+        "user_id": trigger.user_id,
+        "event_type": ty.as_str(),
+        "webhooks": done.webhooks,
+        "subscriptions": done.subscriptions,
+        "activities": trigger.count,
+        "events": done.events,
+        "stream_copies": done.stream_copies,
+    }))
+}
+
+/// `{"user_id", "payload": {...}}` or `{"user_id", "kind", "count"}`; a dotted kind
+/// (`post.create`) is an X Activity API event type.
 fn trigger_request(
     emulator: &Emulator,
     request: &serde_json::Value,
 ) -> Result<serde_json::Value, TriggerError> {
+    if let Some(kind) = request.get("kind").and_then(serde_json::Value::as_str) {
+        if kind.contains('.') {
+            let ty = ActivityType::from_name(kind)
+                .ok_or_else(|| TriggerError::UnknownKind(kind.to_owned()))?;
+            return trigger_activity_request(emulator, ty, request);
+        }
+    }
     let payload = request.get("payload");
     let user_id = match request.get("user_id").and_then(serde_json::Value::as_str) {
         Some(id) => id.to_owned(),
@@ -125,14 +210,7 @@ fn trigger_request(
             .get("kind")
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| TriggerError::BadRequest("kind or payload is required".to_owned()))?;
-        let count = request
-            .get("count")
-            .map_or(Some(1), serde_json::Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| {
-                TriggerError::BadRequest("count must be a number from 1 to 10000".to_owned())
-            })?;
+        let count = count(request)?;
         (trigger_named(emulator, kind, &user_id, count)?, count)
     };
     Ok(serde_json::json!({

@@ -3,7 +3,8 @@
 //!
 //! Each family keeps its own route table and handlers in its own module, below this one:
 //! `account_activity` (the v1.1 enterprise and v2 Account Activity endpoints, replay included),
-//! `token` (`POST /oauth2/token`) and `control` (`/_emulator/`). A family's `route` looks at the
+//! `activity` (the X Activity API's subscriptions, and `stream` its activity stream), `token`
+//! (`POST /oauth2/token`) and `control` (`/_emulator/`). A family's `route` looks at the
 //! method and path alone and returns `None` for a request that is not its own; [`authorize`]
 //! (credentials, then the endpoint's rate window) is the one gate every authenticated endpoint
 //! passes. Adding a family is a module with a `route` and a `handle`, and one arm below.
@@ -24,9 +25,11 @@ use crate::emulator::Emulator;
 use crate::reply::{ResponseBody, Version, error, json, v1_error, v2_problem};
 
 mod account_activity;
+mod activity;
 mod control;
 mod rate;
 mod replay;
+mod stream;
 mod token;
 
 pub(crate) use rate::Limit;
@@ -35,11 +38,15 @@ pub(crate) use rate::Limit;
 enum Routed {
     Token,
     AccountActivity(account_activity::Route),
+    Activity(activity::Route),
 }
 
 fn route(method: &Method, path: &str) -> Option<Routed> {
     if token::route(method, path) {
         return Some(Routed::Token);
+    }
+    if let Some(r) = activity::route(method, path) {
+        return Some(Routed::Activity(r));
     }
     account_activity::route(method, path).map(Routed::AccountActivity)
 }
@@ -118,6 +125,7 @@ where
     };
     let version = match &routed {
         Routed::AccountActivity(r) => r.version,
+        Routed::Activity(_) => Version::V2,
         Routed::Token => Version::V1,
     };
     let Ok(body) = Limited::new(body, MAX_BODY).collect().await else {
@@ -156,6 +164,7 @@ where
     match routed {
         Routed::Token => token::token(&emulator, &incoming),
         Routed::AccountActivity(r) => account_activity::handle(&emulator, r, &incoming).await,
+        Routed::Activity(r) => activity::handle(&emulator, r, &incoming),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::state::Logged;
 use crate::web::WebClient;
 
 pub(crate) mod replay;
+pub(crate) mod stream;
 
 /// The header X signs deliveries with.
 pub(crate) const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";

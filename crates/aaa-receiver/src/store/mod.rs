@@ -11,8 +11,11 @@
 //!   [`StoreError`]).
 //! - [`read`]: what reading gives back ([`StoredEvent`], [`EventPage`], [`EventDetail`], ...).
 //! - [`sqlite`]: the embedded backend, SQLite files with group commit.
+//! - [`nats`]: the shared backend, one JetStream stream that several receivers write.
 
 pub(crate) mod delivery;
+#[cfg(feature = "nats")]
+pub(crate) mod nats;
 pub(crate) mod read;
 pub(crate) mod sqlite;
 
@@ -22,6 +25,8 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use self::delivery::{Appended, Content, Delivery, StoreError};
+#[cfg(feature = "nats")]
+use self::nats::{Nats, NatsConfig};
 use self::read::{
     Cursor, EventDetail, EventId, EventPage, EventQuery, StoreCounts, StoredDelivery, StoredEvent,
 };
@@ -33,6 +38,8 @@ const LIVE_CAPACITY: usize = 4096;
 
 enum Backend {
     Sqlite(Sqlite),
+    #[cfg(feature = "nats")]
+    Nats(Box<Nats>),
 }
 
 struct Inner {
@@ -52,6 +59,8 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner.backend {
             Backend::Sqlite(s) => f.debug_tuple("Store").field(s).finish(),
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => f.debug_tuple("Store").field(n).finish(),
         }
     }
 }
@@ -123,6 +132,37 @@ impl Store {
         ))
     }
 
+    /// Connects to a NATS cluster and uses its JetStream stream, creating it (or checking the
+    /// settings deduplication relies on, and updating its retention and replicas) first.
+    ///
+    /// # Errors
+    ///
+    /// When no server can be reached, the credentials or TLS files cannot be read, or a stream
+    /// of that name exists with settings that do not deduplicate.
+    #[cfg(feature = "nats")]
+    pub async fn open_nats(config: NatsConfig) -> Result<Store, StoreError> {
+        let nats = Nats::open(config, true).await?;
+        Ok(Store::new(
+            Backend::Nats(Box::new(nats)),
+            Arc::new(Metrics::default()),
+        ))
+    }
+
+    /// Connects to a NATS cluster to read its stream only (it must exist:
+    /// [`StoreErrorKind::NotFound`](crate::StoreErrorKind::NotFound) otherwise).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open_nats`], and when there is no such stream.
+    #[cfg(feature = "nats")]
+    pub async fn open_nats_read_only(config: NatsConfig) -> Result<Store, StoreError> {
+        let nats = Nats::open(config, false).await?;
+        Ok(Store::new(
+            Backend::Nats(Box::new(nats)),
+            Arc::new(Metrics::default()),
+        ))
+    }
+
     /// The metrics the store updates (commit times and batch sizes); a
     /// [`Receiver`](crate::Receiver) built on this store adds its own to the same.
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -134,6 +174,8 @@ impl Store {
     pub fn parts(&self) -> usize {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.parts(),
+            #[cfg(feature = "nats")]
+            Backend::Nats(_) => 1,
         }
     }
 
@@ -147,6 +189,8 @@ impl Store {
     pub async fn append(&self, delivery: Arc<Delivery>) -> Result<Appended, StoreError> {
         let appended = match &self.inner.backend {
             Backend::Sqlite(s) => s.append(Arc::clone(&delivery)).await?,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.append(Arc::clone(&delivery)).await?,
         };
         if self.inner.live.receiver_count() > 0 {
             for e in stored_events(&delivery, &appended) {
@@ -160,6 +204,8 @@ impl Store {
     pub fn is_healthy(&self) -> bool {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.is_healthy(),
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.is_healthy(),
         }
     }
 
@@ -173,6 +219,8 @@ impl Store {
     pub async fn prune(&self) -> Result<usize, StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.prune().await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(_) => Ok(0),
         }
     }
 
@@ -184,6 +232,8 @@ impl Store {
     pub async fn list(&self, query: EventQuery) -> Result<EventPage, StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.list(query).await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.list(query).await,
         }
     }
 
@@ -196,6 +246,8 @@ impl Store {
     pub async fn end_cursor(&self) -> Result<Cursor, StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.end_cursor().await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.end_cursor().await,
         }
     }
 
@@ -208,6 +260,8 @@ impl Store {
     pub async fn event(&self, id: EventId) -> Result<Option<EventDetail>, StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.event(id).await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.event(id).await,
         }
     }
 
@@ -219,6 +273,8 @@ impl Store {
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.counts().await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.counts().await,
         }
     }
 
@@ -243,6 +299,8 @@ impl Store {
     pub async fn consumer_start(&self, name: &str) -> Result<(), StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.forward_register(name).await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.consumer_start(name).await,
         }
     }
 
@@ -259,6 +317,8 @@ impl Store {
     ) -> Result<(Vec<StoredDelivery>, u64), StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.forward_next(name).await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.consumer_next(name).await,
         }
     }
 
@@ -275,6 +335,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.forward_done(name, delivery).await,
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.consumer_ack(name, delivery).await,
         }
     }
 
@@ -284,6 +346,8 @@ impl Store {
     pub fn committed(&self) -> tokio::sync::futures::Notified<'_> {
         match &self.inner.backend {
             Backend::Sqlite(s) => s.committed().notified(),
+            #[cfg(feature = "nats")]
+            Backend::Nats(n) => n.committed().notified(),
         }
     }
 }

@@ -283,31 +283,25 @@ fn append(
         return Ok(Outcome::Appended(out));
     };
     {
-        // A key already stored counts one more duplicate on its row instead (what a dashboard
-        // shows as "delivered N times"); only a new row comes back with 0.
         let mut insert = tx.prepare_cached(
-            "INSERT INTO events
+            "INSERT OR IGNORE INTO events
                  (key, kind, for_user_id, delivery_id, received_at, raw_start, raw_end)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (key) DO UPDATE SET duplicates = duplicates + 1
-             RETURNING id, duplicates",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (i, e) in events.iter().enumerate() {
             let start = i64::try_from(e.range.start).unwrap_or(i64::MAX);
             let end = i64::try_from(e.range.end).unwrap_or(i64::MAX);
-            let (id, dups): (i64, i64) = insert.query_row(
-                params![
-                    e.key,
-                    e.kind,
-                    e.for_user_id,
-                    delivery_id,
-                    d.received_at,
-                    start,
-                    end
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            if dups == 0 {
+            if insert.execute(params![
+                e.key,
+                e.kind,
+                e.for_user_id,
+                delivery_id,
+                d.received_at,
+                start,
+                end
+            ])? == 1
+            {
+                let id = tx.last_insert_rowid();
                 out.new_events.push((
                     i,
                     EventId {
@@ -316,6 +310,11 @@ fn append(
                     },
                 ));
             } else {
+                // A key already stored counts one more duplicate on its row (what a dashboard
+                // shows as "delivered N times"). Only on this path: an upsert with `RETURNING`
+                // for every event cost the writer a quarter of its throughput.
+                tx.prepare_cached("UPDATE events SET duplicates = duplicates + 1 WHERE key = ?1")?
+                    .execute(params![e.key])?;
                 out.duplicates += 1;
             }
         }
