@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod dashboard;
 mod journal;
 mod metrics;
 mod recorder;
@@ -18,6 +19,7 @@ use aaa_receiver::Receiver;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::dashboard::{Dashboard, DashboardConfig, DashboardError, LIVE_BATCH};
 pub use crate::journal::{
     Gap, GapCause, GapState, Heartbeat, JOURNAL_FILE, JobState, Journal, JournalError,
     ReplayRecord, WebhookRecord,
