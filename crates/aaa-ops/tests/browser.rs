@@ -94,11 +94,11 @@ impl Session {
             .to_owned()
     }
 
-    async fn rows(&self) -> usize {
+    async fn rows(&self) -> u64 {
         self.script("return document.querySelectorAll('#events tbody tr').length")
             .await
             .as_u64()
-            .unwrap_or(0) as usize
+            .unwrap_or(0)
     }
 }
 
