@@ -23,22 +23,6 @@ use crate::time::rfc3339;
 
 const MINUTE_MS: i64 = 60_000;
 
-/// The `replay_job_status` object in a stored event (the object itself, or an envelope holding
-/// it).
-pub(crate) fn job_status(raw: &[u8]) -> Option<ReplayJobStatus<'static>> {
-    #[derive(serde::Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        replay_job_status: ReplayJobStatus<'a>,
-    }
-    if let Ok(s) = serde_json::from_slice::<ReplayJobStatus<'_>>(raw) {
-        return Some(s.into_owned());
-    }
-    serde_json::from_slice::<Envelope<'_>>(raw)
-        .ok()
-        .map(|e| e.replay_job_status.into_owned())
-}
-
 /// The whole-minute window X is asked for: the gap's start rounded down, its end rounded up.
 pub(crate) fn window(gap: &Gap) -> Option<(i64, i64)> {
     let to = gap.to_ms?;
@@ -312,7 +296,11 @@ async fn follow(shared: &Arc<Shared>, manage: &Manage, cursor: &mut Cursor) -> R
             .map_err(|e| e.to_string())?;
         *cursor = page.after;
         let n = page.events.len();
-        statuses.extend(page.events.iter().filter_map(|e| job_status(&e.raw)));
+        statuses.extend(
+            page.events.iter().filter_map(|e| {
+                ReplayJobStatus::from_json(&e.raw).map(ReplayJobStatus::into_owned)
+            }),
+        );
         if n < 500 {
             break;
         }
@@ -451,15 +439,5 @@ mod tests {
         assert_eq!(window(&gap(61_000, 119_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 60_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 180_001)), Some((60_000, 240_000)));
-    }
-
-    #[test]
-    fn status_in_either_form() {
-        let inner = br#"{"webhook_id":"1","job_id":"2","job_state":"Complete"}"#;
-        assert_eq!(job_status(inner).unwrap().job_id.as_str(), "2");
-        let outer =
-            br#"{"replay_job_status":{"webhook_id":"1","job_id":"3","job_state":"Incomplete"}}"#;
-        assert_eq!(job_status(outer).unwrap().job_state.as_str(), "Incomplete");
-        assert!(job_status(b"{}").is_none());
     }
 }
