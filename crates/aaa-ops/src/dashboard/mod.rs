@@ -22,8 +22,8 @@
 //! app's secrets a signature matched.
 
 mod api;
+mod feed;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -34,7 +34,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::journal::Journal;
@@ -93,12 +93,25 @@ pub(crate) struct State {
     pub(crate) access_token: Option<String>,
     pub(crate) port: u16,
     /// Events per kind stored since the dashboard started.
-    pub(crate) kinds: Mutex<BTreeMap<String, u64>>,
+    pub(crate) kinds: Mutex<feed::Kinds>,
+    /// The counters over the last minutes.
+    pub(crate) history: Mutex<feed::History>,
+    /// Each stored event as a list row, for the open pages' live feeds.
+    pub(crate) rows: broadcast::Sender<Arc<feed::LiveRow>>,
+    /// The store's counts, when they were taken (counting is a scan: at most every
+    /// [`COUNTS_EVERY`]) and how many events this receiver had stored then.
+    pub(crate) counts: tokio::sync::Mutex<Option<StoreCountsAt>>,
     pub(crate) started_ms: i64,
 }
 
+/// How often the store is counted for the page.
+pub(crate) const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The store's counts, when they were taken, and the receiver's stored-events counter then.
+pub(crate) type StoreCountsAt = (std::time::Instant, aaa_receiver::StoreCounts, u64);
+
 impl State {
-    pub(crate) fn kinds(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn kinds(&self) -> feed::Kinds {
         self.kinds
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -167,7 +180,10 @@ impl Dashboard {
             csrf: random_token()?,
             access_token: config.access_token.clone(),
             port: local.port(),
-            kinds: Mutex::new(BTreeMap::new()),
+            kinds: Mutex::new(feed::Kinds::default()),
+            history: Mutex::new(feed::History::default()),
+            rows: broadcast::channel(feed::FEED_CAPACITY).0,
+            counts: tokio::sync::Mutex::new(None),
             started_ms: crate::shared::now_ms(),
         });
         let (stop, stop_rx) = watch::channel(false);
@@ -205,24 +221,11 @@ async fn run(
     state: Arc<State>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // Events per kind, from the store's live feed.
-    let mut feed = state.receiver.store().subscribe();
-    let counter = Arc::clone(&state);
-    let mut stop_count = stop.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = stop_count.wait_for(|s| *s) => return,
-                e = feed.next() => match e {
-                    Some(Ok(e)) => {
-                        *counter.kinds.lock().unwrap_or_else(PoisonError::into_inner).entry(e.kind).or_default() += 1;
-                    }
-                    Some(Err(_)) => {}
-                    None => return,
-                },
-            }
-        }
-    });
+    tokio::spawn(feed::run(
+        Arc::clone(&state),
+        state.rows.clone(),
+        stop.clone(),
+    ));
     loop {
         let conn = tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
