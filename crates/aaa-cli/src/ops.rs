@@ -234,6 +234,7 @@ fn gap_json(g: &Gap) -> serde_json::Value {
         "webhook_id": g.webhook_id,
         "detail": g.detail,
         "recorded_at": time(g.recorded_ms),
+        "merged_into": g.merged_into,
         "replays": g.replays.iter().map(|r| serde_json::json!({
             "webhook_id": r.webhook_id,
             "job_id": r.job_id,

@@ -514,6 +514,35 @@ async fn latencies(http: &Http, base: &str, reps: usize, title: &str) {
         let (p50, p95, max) = pct(&mut t);
         println!("| {name} | {p50:.1} | {p95:.1} | {max:.1} | {rows} | {bytes} |");
     }
+    // The text in one old event, found by paging back as the page's Older does.
+    let started = Instant::now();
+    let mut before = String::new();
+    let mut requests = 0;
+    let found = loop {
+        requests += 1;
+        let (_, b) = get(
+            http,
+            &format!("{base}api/events?limit=50&text={NEEDLE}&before={before}"),
+        )
+        .await;
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        if v["events"].as_array().is_some_and(|e| !e.is_empty()) {
+            break true;
+        }
+        if v["more"] != true || requests > 10_000 {
+            break false;
+        }
+        v["before"].as_str().unwrap_or("").clone_into(&mut before);
+    };
+    println!(
+        "| text in one old event, paged back until {} | {:.1} in all | {requests} requests | | | |",
+        if found {
+            "found"
+        } else {
+            "the end (not found)"
+        },
+        ms(started.elapsed())
+    );
 }
 
 /// What one live-feed reader saw.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use aaa_client::replay_plan::ReplayRules;
 use aaa_client::{ApiVersion, Client, UserToken};
 use aaa_emulator::{Activity, Delivery, Emulator, Options, RateLimits, ReplayMinAge, State};
-use aaa_ops::{GapCause, GapState, JobState};
+use aaa_ops::{Dashboard, DashboardConfig, GapCause, GapState, JobState};
 use common::{Running, eventually, quick_manage, stored, temp_dir};
 
 /// Windows are whole minutes, so a replay waits for the minute after the outage to pass.
@@ -272,6 +272,56 @@ async fn a_webhook_invalidated_while_down_is_revalidated_by_the_watchdog() {
             .then_some(())
     })
     .await;
+
+    // Two windows for the same webhook, touching at the restart: the stopped one and the
+    // invalid one. Replayed without asking X for any minute twice, both end replayed, and the
+    // dashboard shows them with the webhook's state.
+    let gaps = eventually(BOUND, "both windows replayed", || async {
+        let gaps = journal.gaps(&[], 10).unwrap();
+        (gaps.len() == 2 && gaps.iter().all(|g| g.state == GapState::Replayed)).then_some(gaps)
+    })
+    .await;
+    let mut minutes: Vec<(i64, i64)> = Vec::new();
+    for g in &gaps {
+        assert!(
+            !g.replays.is_empty() || g.merged_into.is_some(),
+            "a window with neither jobs nor a window it is merged into: {g:?}"
+        );
+        for r in &g.replays {
+            assert_eq!(r.state, JobState::Complete);
+            minutes.push((r.from_ms, r.to_ms));
+        }
+    }
+    minutes.sort_unstable();
+    assert!(
+        minutes.windows(2).all(|p| p[0].1 <= p[1].0),
+        "a minute asked twice: {minutes:?}"
+    );
+    let dashboard = Dashboard::start(
+        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
+        second.receiver.clone(),
+        second.ops.board().clone(),
+        Some(journal.clone()),
+    )
+    .await
+    .unwrap();
+    let http = common::webdriver::http();
+    let ops =
+        common::webdriver::call(&http, "GET", &format!("{}api/ops", dashboard.url()), None).await;
+    assert_eq!(ops["watchdog"]["enabled"], true, "{ops}");
+    assert_eq!(ops["watchdog"]["webhooks"][0]["id"], webhook.as_str());
+    assert_eq!(ops["watchdog"]["webhooks"][0]["valid"], true);
+    let shown = ops["gaps"].as_array().unwrap();
+    assert_eq!(shown.len(), 2);
+    assert!(shown.iter().all(|g| g["state"] == "replayed"), "{ops}");
+    assert!(
+        shown
+            .iter()
+            .flat_map(|g| g["replays"].as_array().unwrap())
+            .all(|r| r["state"] == "complete" && r["job_id"].is_string()),
+        "{ops}"
+    );
+    dashboard.stop().await;
     let _ = &w.base;
     second.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
