@@ -3,6 +3,8 @@
 //! invalid while the receiver was down is re-validated by the watchdog once it is back.
 
 mod common;
+#[path = "../../aaa-receiver/tests/common/nats_server.rs"]
+mod nats_server;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -110,13 +112,27 @@ async fn activity_keys(store: &aaa_receiver::Store) -> Vec<String> {
     keys
 }
 
-async fn outage_is_replayed(version: ApiVersion) {
+/// The store of a run: SQLite in `dir`, or the JetStream stream at `nats`.
+async fn open_store(dir: &std::path::Path, nats: Option<&str>) -> aaa_receiver::Store {
+    match nats {
+        Some(url) => aaa_receiver::Store::open_nats(aaa_receiver::NatsConfig::new(url).unwrap())
+            .await
+            .unwrap(),
+        None => aaa_receiver::Store::open(aaa_receiver::StoreConfig::new(dir)).unwrap(),
+    }
+}
+
+async fn outage_is_replayed(version: ApiVersion, nats: Option<&str>) {
     let w = world(version).await;
     let dir = temp_dir("outage");
     let manage = |c: &Client| quick_manage(c.clone());
-    let first = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), &w.secret, |c| {
-        c.rules(QUICK).manage(manage(&w.client))
-    })
+    let first = Running::start_on(
+        open_store(&dir, nats).await,
+        &dir,
+        "127.0.0.1:0".parse().unwrap(),
+        &w.secret,
+        |c| c.rules(QUICK).manage(manage(&w.client)),
+    )
     .await;
     let addr = first.addr;
     let webhook = register(&w, &first.url()).await;
@@ -145,7 +161,7 @@ async fn outage_is_replayed(version: ApiVersion) {
 
     // Back on the same address and data directory: the window is recorded, waits until X
     // takes it, is replayed, and the four events arrive, each once.
-    let second = Running::start(&dir, addr, &w.secret, |c| {
+    let second = Running::start_on(open_store(&dir, nats).await, &dir, addr, &w.secret, |c| {
         c.rules(QUICK).manage(manage(&w.client))
     })
     .await;
@@ -193,12 +209,23 @@ async fn outage_is_replayed(version: ApiVersion) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_missed_while_stopped_arrive_through_replay_once_v2() {
-    outage_is_replayed(ApiVersion::V2).await;
+    outage_is_replayed(ApiVersion::V2, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_missed_while_stopped_arrive_through_replay_once_v1_1() {
-    outage_is_replayed(ApiVersion::V1_1).await;
+    outage_is_replayed(ApiVersion::V1_1, None).await;
+}
+
+/// The same on the JetStream store: the journal is still a file of the data directory, the
+/// newest stored event and the replay's status are read from the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_missed_while_stopped_arrive_through_replay_once_on_jetstream() {
+    let dir = temp_dir("outage-nats");
+    let nats = nats_server::Cluster::start(&dir, 1);
+    outage_is_replayed(ApiVersion::V2, Some(&nats.url())).await;
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

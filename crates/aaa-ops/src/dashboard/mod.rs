@@ -3,10 +3,13 @@
 //! JSON endpoints and server-sent events backed by the store interface.
 //!
 //! - `GET /`: the page.
-//! - `GET /api/events?kind=&user=&text=&before=&limit=`: one page of events, newest first, and
-//!   the cursor of the page before it.
+//! - `GET /api/events?kind=&user=&text=&before=&limit=`: one page of events, newest first, the
+//!   cursor of the page before it and whether there is more; with a filter, each request looks
+//!   at a bounded number of stored events (`examined_at_most`) and the next one goes on from
+//!   where it stopped.
 //! - `GET /api/event?id=PART:SEQ`: one event with its delivery and duplicates.
-//! - `GET /api/stats`: requests by outcome, store counts, events per kind since start.
+//! - `GET /api/stats`: requests by outcome, store counts, events per kind since start, and both
+//!   per 5 s over the last ten minutes (`history`).
 //! - `GET /api/ops`: the watchdog's view, whether an outage is open, the gaps and their replays.
 //! - `GET /api/live?kind=&user=&text=`: new events as server-sent events, in batches of at most
 //!   [`LIVE_BATCH`] every 250 ms (more is reported as a count of missed events, so a slow page
@@ -91,7 +94,6 @@ pub(crate) struct State {
     pub(crate) forward: Option<Forwarder>,
     pub(crate) csrf: String,
     pub(crate) access_token: Option<String>,
-    pub(crate) port: u16,
     /// Events per kind stored since the dashboard started.
     pub(crate) kinds: Mutex<feed::Kinds>,
     /// The counters over the last minutes.
@@ -179,7 +181,6 @@ impl Dashboard {
             forward: config.forward,
             csrf: random_token()?,
             access_token: config.access_token.clone(),
-            port: local.port(),
             kinds: Mutex::new(feed::Kinds::default()),
             history: Mutex::new(feed::History::default()),
             rows: broadcast::channel(feed::FEED_CAPACITY).0,
@@ -274,15 +275,18 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     json(status, &serde_json::json!({ "error": message }))
 }
 
-/// Whether `host` (a `Host` header) names a loopback address with the dashboard's port.
-fn loopback_host(host: &str, port: u16) -> bool {
-    let Some((name, p)) = host.rsplit_once(':') else {
-        return false;
+/// Whether `host` (a `Host` header, with or without a port) names a loopback address: a page
+/// on any other name (a DNS-rebinding attack's, for one) is not answered.
+fn loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // [v6] or [v6]:port
+        match rest.split_once(']') {
+            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
+            _ => return false,
+        }
+    } else {
+        host.split_once(':').map_or(host, |(name, _)| name)
     };
-    if p.parse::<u16>().ok() != Some(port) {
-        return false;
-    }
-    let name = name.trim_start_matches('[').trim_end_matches(']');
     name.eq_ignore_ascii_case("localhost")
         || name
             .parse::<std::net::IpAddr>()
@@ -328,7 +332,7 @@ async fn handle(
     let mut set_cookie = None;
     match &state.access_token {
         None => {
-            if !loopback_host(&host, state.port) {
+            if !loopback_host(&host) {
                 return error(
                     StatusCode::FORBIDDEN,
                     "this dashboard answers only requests addressed to a loopback host",
@@ -453,13 +457,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_loopback_hosts_with_the_port() {
-        assert!(loopback_host("127.0.0.1:8080", 8080));
-        assert!(loopback_host("localhost:8080", 8080));
-        assert!(loopback_host("[::1]:8080", 8080));
-        assert!(!loopback_host("127.0.0.1:8081", 8080));
-        assert!(!loopback_host("evil.example:8080", 8080));
-        assert!(!loopback_host("127.0.0.1", 8080));
+    fn only_loopback_hosts() {
+        for ok in [
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+            "[::1]",
+        ] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example:80",
+            "10.0.0.1:8080",
+            "[::2]:8080",
+            "[::1]x",
+            "",
+        ] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
     }
 
     #[test]
