@@ -11,6 +11,7 @@ mod nats_server;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -94,9 +95,11 @@ fn poster(shared: &Shared, deadline: Instant) {
     );
 }
 
-fn receiver(url: &str) -> Serve {
+/// `aaa serve` on the stream at `url`, its own data directory (its outage journal) in `dir`.
+fn receiver(url: &str, dir: &Path) -> Serve {
+    let dir = dir.to_str().unwrap();
     spawn_serve(
-        &["--listen", "127.0.0.1:0", "--store", url],
+        &["--listen", "127.0.0.1:0", "--store", url, "--data-dir", dir],
         &[("AAA_CONSUMER_SECRET", SECRET)],
         1,
         false,
@@ -121,7 +124,8 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     let dir = TempDir::new("ha");
     let mut nats = nats_server::Cluster::start(dir.path(), 3);
     let url = nats.url();
-    let mut receivers = [receiver(&url), receiver(&url)];
+    let own = |name: &str| dir.path().join(name);
+    let mut receivers = [receiver(&url, &own("r0")), receiver(&url, &own("r1"))];
     let shared = Arc::new(Shared::default());
     *shared.addrs.lock().unwrap() = [Some(receivers[0].addr), Some(receivers[1].addr)];
     let deadline = Instant::now() + Duration::from_secs(240);
@@ -138,7 +142,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     receivers[0].child.wait().unwrap();
     shared.addrs.lock().unwrap()[0] = None;
     progress(&shared, shared.acked_count(), 200, "one receiver down");
-    receivers[0] = receiver(&url);
+    receivers[0] = receiver(&url, &own("r0"));
     shared.addrs.lock().unwrap()[0] = Some(receivers[0].addr);
     progress(&shared, shared.acked_count(), 200, "receiver back");
 
@@ -218,7 +222,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
             .all(|id| acked.contains_key(id) || *id == FIRST_ID + MAX_BODIES + 1)
     );
     // A replay after the restart: every body again is a duplicate, through either receiver.
-    let mut again = receiver(&url);
+    let mut again = receiver(&url, &own("r2"));
     for id in acked.keys().take(50) {
         let r = post_result(again.addr, PATH, &body(*id)).unwrap();
         assert_eq!(r.status, 200, "{r:?}");

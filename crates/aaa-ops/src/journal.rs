@@ -14,6 +14,47 @@ use serde::Serialize;
 
 /// The journal's file name in the data directory.
 pub const JOURNAL_FILE: &str = "ops.sqlite3";
+/// The file a running receiver holds locked, so that no second one writes its journal.
+pub const LOCK_FILE: &str = "ops.lock";
+
+/// The right to write the journal of a data directory, held by one running receiver at a time
+/// (an exclusive SQLite lock on [`LOCK_FILE`], which the system releases when the process ends,
+/// however it ends).
+pub(crate) struct RunLock {
+    _conn: Mutex<Connection>,
+}
+
+impl fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RunLock")
+    }
+}
+
+impl RunLock {
+    /// Takes the lock of `data_dir`, or says that another receiver holds it.
+    pub(crate) fn take(data_dir: &Path) -> Result<RunLock, JournalError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| JournalError(format!("{}: {e}", data_dir.display())))?;
+        let conn = Connection::open(data_dir.join(LOCK_FILE))?;
+        // Held by another receiver: say so at once rather than wait for it.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        match conn.execute_batch("BEGIN EXCLUSIVE") {
+            Ok(()) => Ok(RunLock {
+                _conn: Mutex::new(conn),
+            }),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Err(JournalError(format!(
+                    "another receiver is running with the data directory {} (each receiver keeps its own outage journal there, so each needs its own data directory)",
+                    data_dir.display()
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS heartbeat (
@@ -848,6 +889,18 @@ mod tests {
             .unwrap();
         j.merge_gap(b, 1, "with window 1", 7).unwrap();
         assert_eq!(j.gaps(&[], 10).unwrap()[0].merged_into, Some(1));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn one_receiver_at_a_time_writes_a_journal() {
+        let d = dir("lock");
+        let first = RunLock::take(&d).unwrap();
+        let e = RunLock::take(&d).unwrap_err();
+        assert!(e.to_string().contains("another receiver"), "{e}");
+        drop(first);
+        let again = RunLock::take(&d).unwrap();
+        drop(again);
         let _ = std::fs::remove_dir_all(&d);
     }
 
