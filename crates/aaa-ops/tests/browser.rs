@@ -48,6 +48,9 @@ async fn post_signed(http: &Http, url: &str, body: &str) {
 async fn the_dashboard_shows_events_live_filters_and_opens_one() {
     common::webdriver::require_chromium();
     let dir = temp_dir("browser");
+    // A first run, stopped: the restart records the time in between as a gap.
+    let first = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
+    first.stop().await;
     let running = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
     let dashboard = Dashboard::start(
         DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
@@ -58,7 +61,7 @@ async fn the_dashboard_shows_events_live_filters_and_opens_one() {
     .await
     .unwrap();
     let http = http();
-    let b = Browser::start(temp_dir("chromium-profile"), 1400, 1000).await;
+    let b = Browser::start(temp_dir("chromium-profile"), 1400, 1250).await;
     b.open(&dashboard.url()).await;
     eventually(BOUND, "the page connected to the live feed", || async {
         (b.script("return document.getElementById('conn').textContent")
@@ -68,6 +71,17 @@ async fn the_dashboard_shows_events_live_filters_and_opens_one() {
     })
     .await;
     assert_eq!(rows(&b).await, 0);
+    // The gap is on the page: its window, cause and state.
+    eventually(BOUND, "the recorded gap shown", || async {
+        let g = b
+            .script("return Array.from(document.querySelectorAll('#gaps .gap')).map((x) => x.textContent).join('\\n')")
+            .await;
+        let g = g.as_str()?.to_owned();
+        g.lines()
+            .any(|l| l.starts_with("stopped recorded#1") && l.contains("stopped at"))
+            .then_some(())
+    })
+    .await;
 
     // Posted after the page was opened: they appear without a reload.
     let hook = running.url();

@@ -198,7 +198,7 @@
     } catch (_) { $("health").textContent = "unreachable"; $("health").className = "pill bad"; }
   }
 
-  function cell(tr, text, cls) { tr.appendChild(el("td", text, cls)); }
+  const short = (t) => t.replace("T", " ").replace(/\.\d+Z$/, "").replace("Z", "");
   async function ops() {
     try {
       const s = await getJson("/api/ops");
@@ -211,17 +211,16 @@
         if (s.watchdog.checked_ms) w.appendChild(el("div", "last checked " + new Date(s.watchdog.checked_ms).toISOString(), "muted small"));
         if (!s.watchdog.webhooks.length) w.appendChild(el("div", "no webhook of this app points here (yet)", "muted"));
         else {
-          const t = el("table"); const head = el("tr");
-          for (const x of ["webhook", "state", "what the watchdog did"]) head.appendChild(el("th", x));
-          t.appendChild(head);
           for (const x of s.watchdog.webhooks) {
-            const tr = el("tr");
-            cell(tr, x.id + " " + x.url);
-            cell(tr, x.valid === false ? "invalid" : x.valid ? "valid" : "unknown", x.valid === false ? "bad" : "good");
-            cell(tr, x.note);
-            t.appendChild(tr);
+            const item = el("div", undefined, "gap");
+            const head = el("div");
+            head.appendChild(el("b", x.valid === false ? "invalid" : x.valid ? "valid" : "unknown", x.valid === false ? "bad" : "good"));
+            head.appendChild(el("span", " webhook " + x.id));
+            item.appendChild(head);
+            item.appendChild(el("div", x.url, "muted small"));
+            item.appendChild(el("div", x.note, "small"));
+            w.appendChild(item);
           }
-          w.appendChild(t);
         }
         const invalid = s.watchdog.webhooks.filter((x) => x.valid === false).length;
         pill.textContent = invalid ? invalid + " webhook invalid" : "webhook valid";
@@ -235,26 +234,28 @@
       if (!s.journal) { g.textContent = "no gap journal"; return; }
       if (s.gaps.length) {
         g.replaceChildren(); g.className = "";
-        const t = el("table"); const head = el("tr");
-        for (const x of ["from", "to", "cause", "state", "replays", "what was done"]) head.appendChild(el("th", x));
-        t.appendChild(head);
         for (const x of s.gaps) {
-          const tr = el("tr");
-          cell(tr, x.from); cell(tr, x.to || "ongoing"); cell(tr, x.cause); cell(tr, x.state, "state-" + x.state);
+          const item = el("div", undefined, "gap");
+          const head = el("div");
+          head.appendChild(el("b", x.cause.replace(/_/g, " ")));
+          head.appendChild(el("span", " " + x.state, "state-" + x.state));
           const done = x.replays.filter((r) => r.state === "complete").length;
-          const td = el("td");
           if (x.replays.length) {
             const bar = el("span", undefined, "progress"); const fill = el("span");
             fill.style.width = Math.round((100 * done) / x.replays.length) + "%";
-            bar.appendChild(fill); td.appendChild(bar);
-            td.appendChild(el("span", done + " of " + x.replays.length + " complete"));
-          } else td.appendChild(el("span", x.merged_into ? "with window " + x.merged_into : "-", "muted"));
-          tr.appendChild(td);
-          const jobs = x.replays.map((r) => "job " + (r.job_id || "-") + " " + r.state + (r.attempts > 1 ? " (" + r.attempts + " tries)" : "")).join(", ");
-          cell(tr, x.detail + (jobs ? " — " + jobs : ""), x.lost ? "bad" : "");
-          t.appendChild(tr);
+            bar.appendChild(fill);
+            head.appendChild(el("span", " "));
+            head.appendChild(bar);
+            head.appendChild(el("span", done + " of " + x.replays.length + " replay job" + (x.replays.length === 1 ? "" : "s") + " complete", "small"));
+          } else if (x.merged_into) head.appendChild(el("span", " replayed with window " + x.merged_into, "muted small"));
+          item.appendChild(head);
+          item.appendChild(el("div", "#" + x.id + "  " + short(x.from) + " → " + (x.to ? short(x.to) : "ongoing"), "muted small"));
+          item.appendChild(el("div", x.detail, "small" + (x.lost ? " bad" : "")));
+          for (const r of x.replays) {
+            item.appendChild(el("div", "job " + (r.job_id || "-") + " (webhook " + r.webhook_id + ", " + short(r.from) + " → " + short(r.to) + "): " + r.state + (r.attempts > 1 ? ", " + r.attempts + " tries" : "") + (r.detail ? ", " + r.detail : ""), "small muted"));
+          }
+          g.appendChild(item);
         }
-        g.appendChild(t);
       }
     } catch (_) { /* shown by stats */ }
   }
