@@ -177,7 +177,6 @@ pub(super) async fn event(state: &State, req: &Request<Incoming>) -> Response<Bo
                     },
                     "quarantined": del.quarantined,
                     "body_bytes": del.body.len(),
-                    "events_in_body": d.event.raw.len().min(del.body.len()),
                 })
             });
             let mut ev = row(&d.event);
