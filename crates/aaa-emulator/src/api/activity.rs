@@ -155,7 +155,13 @@ pub(super) fn caller(
             },
         }
     };
-    match rate::take(&mut state, options, &caller.app_id, limit) {
+    match rate::take(
+        &mut state,
+        options,
+        &caller.app_id,
+        caller.user_id.as_deref(),
+        limit,
+    ) {
         Ok(rate) => Ok((caller, rate)),
         Err(rate) => Err(rate.apply(rate_limited())),
     }

@@ -101,7 +101,7 @@ pub(crate) fn authorize(
         authorization: req.authorization.as_deref(),
     };
     let who = authenticate(&mut state, options, version, need, &presented)?;
-    match rate::take(&mut state, options, who.app_id(), limit) {
+    match rate::take(&mut state, options, who.app_id(), who.user_id(), limit) {
         Ok(rate) => Ok((who, rate)),
         Err(rate) => Err(rate.apply(rate::limited(version))),
     }
