@@ -3,7 +3,9 @@
 RFC 5849 on Python's standard library, and checks X's documented answers: a webhook registered
 against a CRC responder written here, bearer-only endpoints, a tampered signature refused with
 code 32, a subscription, a signed delivery verified here, and a replay job ending with
-replay_job_status.
+replay_job_status. Then every v1.1 endpoint against X's enterprise API reference: HTTP status,
+error code and message, body shape, and the x-rate-limit-* headers with each endpoint's
+documented limit per 15-minute window.
 
 Usage: emulator-outside.py PATH/TO/aaa
 """
@@ -52,15 +54,35 @@ def oauth1(method, url, consumer_key, consumer_secret, token, token_secret, form
     return "OAuth " + ", ".join(f'{enc(k)}="{enc(v)}"' for k, v in sorted(oauth.items()))
 
 
+LAST_HEADERS = {}
+
+
 def call(method, url, headers=None, body=None):
+    """(status, JSON body or None); the answer's headers are kept in LAST_HEADERS."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=10) as res:
             raw = res.read()
+            LAST_HEADERS.clear()
+            LAST_HEADERS.update({k.lower(): v for k, v in res.headers.items()})
             return res.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as e:
         raw = e.read()
+        LAST_HEADERS.clear()
+        LAST_HEADERS.update({k.lower(): v for k, v in e.headers.items()})
         return e.code, json.loads(raw) if raw else None
+
+
+def rate_limit():
+    """The x-rate-limit-limit of the last answer, after checking all three headers are there."""
+    for name in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"):
+        if name not in LAST_HEADERS:
+            sys.exit(f"emulator-outside: FAILED: no {name} header in {LAST_HEADERS}")
+    return int(LAST_HEADERS["x-rate-limit-limit"])
+
+
+def error(body):
+    return (body["errors"][0]["code"], body["errors"][0]["message"])
 
 
 def expect(cond, what):
@@ -77,6 +99,10 @@ class Hook(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if "/broken" in self.path:
+            self.send_response(404)
+            self.end_headers()
+            return
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         token = query["crc_token"][0].encode()
         digest = hmac.new(self.secret, token, hashlib.sha256).digest()
@@ -148,7 +174,7 @@ def main():
         status, listed = call("GET", f"{base}/2/webhooks", bearer)
         expect(status == 200 and listed["data"][0]["id"] == webhook_id, f"v2 list: {listed}")
         status, count = call("GET", f"{base}/1.1/account_activity/subscriptions/count.json", bearer)
-        expect(status == 200 and count["subscriptions_count_all"] == 1, f"v1.1 count: {count}")
+        expect(status == 200 and count["subscriptions_count_all"] == "1", f"v1.1 count: {count}")
 
         body = json.dumps({"kind": "favorite", "user_id": user["user_id"], "count": 2}).encode()
         status, _ = call("POST", f"{base}/_emulator/trigger",
@@ -178,9 +204,127 @@ def main():
                and statuses[0]["job_state"] == "Complete",
                f"replay redelivered and reported: {statuses}")
         expect(len(Hook.bodies) == 5, "the two favorites came again before the status")
+
+        reference(base, ck, cs, owner, user, bearer, hook_url, server.server_port)
     finally:
         emu.terminate()
         emu.wait(timeout=15)
+
+
+WEBHOOK_NOT_FOUND = ("Webhook does not exist or is associated with a different twitter "
+                     "application.")
+
+
+def reference(base, ck, cs, owner, user, bearer, hook_url, port):
+    """Every v1.1 endpoint as X's enterprise API reference documents it."""
+    aa = f"{base}/1.1/account_activity"
+
+    def as_owner(method, url):
+        auth = oauth1(method, url, ck, cs, owner["access_token"], owner["access_token_secret"])
+        return call(method, url, {"authorization": auth})
+
+    def as_user(method, url):
+        auth = oauth1(method, url, ck, cs, user["access_token"], user["access_token_secret"])
+        return call(method, url, {"authorization": auth})
+
+    bad_bearer = {"authorization": "Bearer AAAAAAAAAAAAAAAAAAAAAnotatoken"}
+
+    # POST webhooks.json: 200 {id,url,valid,created_at "2016-06-02T23:54:02Z"}, 15 / 15 min.
+    second = f"http://127.0.0.1:{port}/webhooks/second"
+    status, hook = as_owner("POST", f"{aa}/webhooks.json?url={enc(second)}")
+    expect(status == 200 and sorted(hook) == ["created_at", "id", "url", "valid"]
+           and len(hook["created_at"]) == 20 and hook["created_at"].endswith("Z")
+           and rate_limit() == 15, f"register: 200, documented shape, limit 15: {hook}")
+    second_id = hook["id"]
+    status, err = as_owner("POST", f"{aa}/webhooks.json?url={enc(second)}")
+    expect(status == 403 and error(err)[0] == 214,
+           f"register the same URL again: 403 code 214: {status} {err}")
+    broken = f"http://127.0.0.1:{port}/webhooks/broken"
+    status, err = as_owner("POST", f"{aa}/webhooks.json?url={enc(broken)}")
+    expect(status == 403 and error(err) == (
+        214, "Non-200 response code during CRC GET request (i.e. 404, 500, etc)."),
+        f"a non-200 CRC answer: 403 code 214 and X's message: {status} {err}")
+    third = f"http://127.0.0.1:{port}/webhooks/third"
+    status, _ = as_owner("POST", f"{aa}/webhooks.json?url={enc(third)}")
+    expect(status == 200, "a third webhook (the enterprise tier has 3)")
+    fourth = f"http://127.0.0.1:{port}/webhooks/fourth"
+    status, err = as_owner("POST", f"{aa}/webhooks.json?url={enc(fourth)}")
+    expect(status == 403 and error(err) == (214, "Too many resources already created."),
+           f"a fourth: 403 code 214 Too many resources already created.: {status} {err}")
+
+    # GET webhooks.json: bearer, 200 array of the documented shape, 15 / 15 min.
+    status, listed = call("GET", f"{aa}/webhooks.json", bearer)
+    expect(status == 200 and isinstance(listed, list) and len(listed) == 3
+           and all(sorted(w) == ["created_at", "id", "url", "valid"] for w in listed)
+           and rate_limit() == 15, f"list webhooks: 200, documented shape, limit 15: {listed}")
+    status, err = as_owner("GET", f"{aa}/webhooks.json")
+    expect(status == 403 and error(err)[0] == 220,
+           f"list webhooks with user context: 403 code 220: {status} {err}")
+
+    # PUT webhooks/:id.json: 204, 15 / 15 min; a missing webhook is code 34 in X's words.
+    status, _ = as_owner("PUT", f"{aa}/webhooks/{second_id}.json")
+    expect(status == 204 and rate_limit() == 15, f"validate: 204, limit 15: {status}")
+    status, err = as_owner("PUT", f"{aa}/webhooks/404404.json")
+    expect(error(err) == (34, WEBHOOK_NOT_FOUND), f"validate a missing webhook: {status} {err}")
+
+    # POST .../subscriptions/all.json: 204, 500 / 15 min; code 34 for a missing webhook.
+    subs = f"{aa}/webhooks/{second_id}/subscriptions/all.json"
+    status, _ = as_user("POST", subs)
+    expect(status == 204 and rate_limit() == 500, f"subscribe: 204, limit 500: {status}")
+    status, err = as_user("POST", f"{aa}/webhooks/404404/subscriptions/all.json")
+    expect(error(err) == (34, WEBHOOK_NOT_FOUND), f"subscribe to a missing webhook: {err}")
+
+    # GET .../subscriptions/all.json: 204 when subscribed, 500 / 15 min.
+    status, _ = as_user("GET", subs)
+    expect(status == 204 and rate_limit() == 500, f"check: 204, limit 500: {status}")
+
+    # GET subscriptions/count.json: strings, 15 / 15 min; 401 code 32 for bad credentials.
+    status, count = call("GET", f"{aa}/subscriptions/count.json", bearer)
+    expect(status == 200 and sorted(count) == [
+        "account_name", "provisioned_count", "subscriptions_count_all",
+        "subscriptions_count_direct_messages"]
+        and all(isinstance(count[k], str) for k in count)
+        and count["subscriptions_count_all"] == "2" and count["provisioned_count"] == "500"
+        and rate_limit() == 15, f"count: strings, provisioned 500, limit 15: {count}")
+    status, err = call("GET", f"{aa}/subscriptions/count.json", bad_bearer)
+    expect(status == 401 and error(err) == (32, "Could not authenticate you."),
+           f"count with bad credentials: 401 code 32: {status} {err}")
+
+    # GET .../subscriptions/all/list.json: the documented shape, 50 / 15 min.
+    listing = f"{aa}/webhooks/{second_id}/subscriptions/all/list.json"
+    status, subs_list = call("GET", listing, bearer)
+    expect(status == 200 and sorted(subs_list) == [
+        "application_id", "subscriptions", "webhook_id", "webhook_url"]
+        and subs_list["subscriptions"] == [{"user_id": user["user_id"]}]
+        and rate_limit() == 50, f"list subscriptions: documented shape, limit 50: {subs_list}")
+    status, err = call("GET", listing, bad_bearer)
+    expect(status == 401 and error(err) == (32, "Could not authenticate you."),
+           f"list with bad credentials: 401 code 32: {status} {err}")
+
+    # DELETE .../subscriptions/all.json (deprecated, as the user): 204, 500 / 15 min.
+    status, _ = as_user("DELETE", subs)
+    expect(status == 204 and rate_limit() == 500, f"deactivate: 204, limit 500: {status}")
+    status, err = as_user("GET", subs)
+    expect(status == 404 and error(err)[0] == 34, f"check after deactivate: 404: {status}")
+
+    # DELETE .../subscriptions/:user_id/all.json (bearer): 404 "Sorry, that page does not
+    # exist." for a user who is not subscribed, 500 / 15 min.
+    by_id = f"{aa}/webhooks/{second_id}/subscriptions/{user['user_id']}/all.json"
+    status, err = call("DELETE", by_id, bearer)
+    expect(status == 404 and error(err) == (34, "Sorry, that page does not exist.")
+           and rate_limit() == 500, f"deactivate a user who is not subscribed: {status} {err}")
+
+    # DELETE webhooks/:id.json: 204, 15 / 15 min.
+    status, _ = as_owner("DELETE", f"{aa}/webhooks/{second_id}.json")
+    expect(status == 204 and rate_limit() == 15, f"delete webhook: 204, limit 15: {status}")
+
+    # Count's window: 15 calls, then 429 code 88 with the headers.
+    for _ in range(14):
+        call("GET", f"{aa}/subscriptions/count.json", bearer)
+    status, err = call("GET", f"{aa}/subscriptions/count.json", bearer)
+    expect(status == 429 and error(err)[0] == 88 and rate_limit() == 15
+           and LAST_HEADERS["x-rate-limit-remaining"] == "0",
+           f"the 16th count in a window: 429 code 88: {status} {err}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@
 //! is reported on stderr and left out of that set's group rather than timed on its error path.
 //!
 //! Run with `cargo bench -p aaa-benches --bench parse`; the figures and the machine they were
-//! measured on are in `docs/benchmarks.md`.
+//! measured on are in `docs/benchmarks.md`. With `AAA_BENCH_DIR=DIR` the sets come from the
+//! webhook bodies under `DIR` instead of the fixtures (`cargo xtask bench parse --dir DIR` does
+//! that and prints a table of the results).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -29,11 +31,14 @@ use serde::de::IgnoredAny;
 /// How a candidate handles one body: `Ok` with a count of what it found, or why it failed.
 type Run = fn(&[u8], &mut Scratch) -> Result<usize, String>;
 
-/// Buffers a candidate may keep between calls.
+/// Buffers a candidate may keep between calls, and what it is told about the body.
 #[derive(Default)]
 struct Scratch {
     copy: Vec<u8>,
     simd: Option<simd_json::Buffers>,
+    /// The body is an X Activity API delivery: the serde-based candidates decode it into
+    /// `ActivityEnvelope` instead of `aaa_model::Envelope`.
+    activity: bool,
 }
 
 fn aaa_scan(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
@@ -105,6 +110,25 @@ impl Model for ActivityBody {
     }
 }
 
+/// Runs the serde-based candidate `f` with the model that fits the body.
+macro_rules! by_model {
+    ($name:ident, $f:ident) => {
+        fn $name(body: &[u8], scratch: &mut Scratch) -> Result<usize, String> {
+            if scratch.activity {
+                $f::<ActivityBody>(body, scratch)
+            } else {
+                $f::<AaaBody>(body, scratch)
+            }
+        }
+    };
+}
+
+by_model!(serde_json_decode_any, serde_json_decode);
+by_model!(serde_json_owned_any, serde_json_owned);
+by_model!(sonic_rs_decode_any, sonic_rs_decode);
+by_model!(simd_json_fresh_any, simd_json_fresh);
+by_model!(simd_json_reused_any, simd_json_reused);
+
 fn serde_json_decode<M: Model>(body: &[u8], _: &mut Scratch) -> Result<usize, String> {
     let value: M::Of<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(M::events(black_box(&value)))
@@ -156,18 +180,16 @@ const SCAN: [(&str, Run); 3] = [
     ("sonic-rs IgnoredAny", sonic_rs_skip),
 ];
 
-/// The `decode` candidates, the serde-based ones decoding into `M`.
-fn decode_candidates<M: Model>() -> [(&'static str, Run); 7] {
-    [
-        ("aaa", aaa_decode),
-        ("serde_json", serde_json_decode::<M>),
-        ("aaa owned", aaa_owned),
-        ("serde_json owned", serde_json_owned::<M>),
-        ("sonic-rs", sonic_rs_decode::<M>),
-        ("simd-json fresh", simd_json_fresh::<M>),
-        ("simd-json reused", simd_json_reused::<M>),
-    ]
-}
+/// The `decode` candidates; the serde-based ones decode into the model that fits each body.
+const DECODE: [(&str, Run); 7] = [
+    ("aaa", aaa_decode),
+    ("serde_json", serde_json_decode_any),
+    ("aaa owned", aaa_owned),
+    ("serde_json owned", serde_json_owned_any),
+    ("sonic-rs", sonic_rs_decode_any),
+    ("simd-json fresh", simd_json_fresh_any),
+    ("simd-json reused", simd_json_reused_any),
+];
 
 /// Runs `run` over every body of `set` once, checking that it accepts all of them, and returns
 /// the number of events it found.
@@ -175,6 +197,7 @@ fn check(set: &BodySet, run: Run) -> Result<usize, String> {
     let mut scratch = Scratch::default();
     let mut events = 0;
     for body in &set.bodies {
+        scratch.activity = body.activity;
         events += run(&body.bytes, &mut scratch).map_err(|e| format!("{}: {e}", body.name))?;
     }
     Ok(events)
@@ -212,6 +235,7 @@ fn bench_set(
         g.bench_function(name, |b| {
             b.iter(|| {
                 for body in &set.bodies {
+                    scratch.activity = body.activity;
                     let _ = black_box(run(black_box(&body.bytes), &mut scratch));
                 }
             });
@@ -234,12 +258,7 @@ fn main() {
     }
     for set in &sets {
         let mut g = c.benchmark_group(format!("decode/{}", set.name));
-        let candidates = if set.name == "payloads/activity" {
-            decode_candidates::<ActivityBody>()
-        } else {
-            decode_candidates::<AaaBody>()
-        };
-        bench_set(&mut g, set, &candidates, true);
+        bench_set(&mut g, set, &DECODE, true);
         g.finish();
     }
     c.final_summary();

@@ -2,6 +2,7 @@
 //!
 //! Standard library only, so that it builds before anything else does.
 
+mod bench_parse;
 mod bench_receiver;
 mod fuzz;
 mod run;
@@ -21,6 +22,11 @@ tasks:
   ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
                                 of SECS seconds per target (default 10; 0 skips it)
   bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
+  bench parse [--dir DIR] [FILTER]
+                                the parse benchmarks (aaa-parser, serde_json, sonic-rs,
+                                simd-json in one run) over the fixtures, or over every *.json
+                                body under DIR (one set per directory, plus `all`), then a
+                                table of times, GB/s and ratios to aaa
   bench receiver [--seconds N] [--store nats]
                                 aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
@@ -89,6 +95,17 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
                 }
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
                 bench_receiver::run(secs.clamp(1, 600), nats)
+            }
+            [first, more @ ..] if first == "parse" => {
+                let (positional, dir) = split_flag(more, "--dir")?;
+                let filter = match positional.as_slice() {
+                    [] => None,
+                    [f] => Some(f.as_str()),
+                    [_, extra, ..] => {
+                        return Err(Error::Usage(format!("unexpected argument `{extra}`")));
+                    }
+                };
+                bench_parse::run(dir.as_deref(), filter)
             }
             [name] if !name.starts_with('-') => bench(Some(name)),
             [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),

@@ -18,13 +18,14 @@
 //! file is no error then.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::Failure;
+use aaa_crypto::{BearerToken, ConsumerSecret, TokenSecret};
+
+use crate::failure::Failure;
 
 /// `--profile` and `--config`, shared by the management and signing commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,32 +40,30 @@ pub(crate) struct ConfigArgs {
     config: Option<PathBuf>,
 }
 
-/// One `[profiles.NAME]` table. Every field is optional. `Debug` prints no secret.
-#[derive(Default, Clone, Deserialize)]
+/// One `[profiles.NAME]` table. Every field is optional. Secrets are held in `aaa-crypto`'s
+/// redacting types, so `Debug` prints none.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Profile {
     pub(crate) base_url: Option<String>,
     pub(crate) api: Option<String>,
     pub(crate) consumer_key: Option<String>,
-    pub(crate) consumer_secret: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    pub(crate) consumer_secret: Option<ConsumerSecret>,
     pub(crate) access_token: Option<String>,
-    pub(crate) access_token_secret: Option<String>,
-    pub(crate) bearer_token: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    pub(crate) access_token_secret: Option<TokenSecret>,
+    #[serde(default, deserialize_with = "secret")]
+    pub(crate) bearer_token: Option<BearerToken>,
 }
 
-impl fmt::Debug for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
-        f.debug_struct("Profile")
-            .field("base_url", &self.base_url)
-            .field("api", &self.api)
-            .field("consumer_key", &self.consumer_key)
-            .field("consumer_secret", &set(&self.consumer_secret))
-            .field("access_token", &set(&self.access_token))
-            .field("access_token_secret", &set(&self.access_token_secret))
-            .field("bearer_token", &set(&self.bearer_token))
-            .finish()
-    }
+/// Reads a secret string straight into its redacting type.
+fn secret<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: From<String>,
+{
+    Ok(Option::<String>::deserialize(deserializer)?.map(T::from))
 }
 
 #[derive(Deserialize)]
@@ -130,7 +129,7 @@ impl ConfigArgs {
         let explicit = named.is_some();
         let Some(path) = named.or_else(default_path) else {
             return match profile {
-                Some(p) => Err(Failure(format!(
+                Some(p) => Err(Failure::new(format!(
                     "profile {p:?}: no config file (give --config FILE or set AAA_CONFIG)"
                 ))),
                 None => Ok(Profile::default()),
@@ -144,7 +143,7 @@ impl ConfigArgs {
                 return Ok(Profile::default());
             }
             Err(e) => {
-                return Err(Failure(format!(
+                return Err(Failure::new(format!(
                     "{}: cannot read the config file: {e}",
                     path.display()
                 )));
@@ -152,7 +151,7 @@ impl ConfigArgs {
         };
         warn_if_shared(&path);
         let mut file: File = toml::from_str(&text).map_err(|e| {
-            Failure(format!(
+            Failure::new(format!(
                 "{}: invalid config file: {}",
                 path.display(),
                 toml_error(&text, &e)
@@ -160,7 +159,7 @@ impl ConfigArgs {
         })?;
         for (name, p) in &file.profiles {
             if let Some(api) = p.api.as_deref().filter(|a| !matches!(*a, "v1.1" | "v2")) {
-                return Err(Failure(format!(
+                return Err(Failure::new(format!(
                     "{}: invalid config file: profile {name:?}: api must be \"v1.1\" or \"v2\", not {api:?}",
                     path.display()
                 )));
@@ -172,7 +171,7 @@ impl ConfigArgs {
                 return Ok(Profile::default());
             }
             let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-            return Err(Failure(format!(
+            return Err(Failure::new(format!(
                 "{}: no profile {name:?} (it has {})",
                 path.display(),
                 if known.is_empty() {
@@ -186,12 +185,6 @@ impl ConfigArgs {
     }
 }
 
-/// Prints a usage error (one line) and returns exit code 64.
-pub(crate) fn usage(msg: &str) -> std::process::ExitCode {
-    let _ = writeln!(std::io::stderr(), "aaa: {msg}");
-    std::process::ExitCode::from(64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,14 +194,17 @@ mod tests {
         let p = Profile {
             consumer_key: Some("key".into()),
             consumer_secret: Some("SECRET1".into()),
-            access_token: Some("SECRET2".into()),
+            access_token: Some("visible-token".into()),
             access_token_secret: Some("SECRET3".into()),
             bearer_token: Some("SECRET4".into()),
             ..Profile::default()
         };
         let s = format!("{p:?}");
         assert!(!s.contains("SECRET"), "{s}");
-        assert!(s.contains("<redacted>") && s.contains("key"), "{s}");
+        assert!(
+            s.contains("<redacted>") && s.contains("visible-token"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -2,18 +2,19 @@
 
 use std::process::ExitCode;
 
-use aaa_crypto::{ConsumerSecret, Verifier};
+use aaa_crypto::{ConsumerSecret, TokenSecret, Verifier};
 use clap::{Subcommand, ValueEnum};
 
 use crate::config::ConfigArgs;
-use crate::{Failure, input};
+use crate::failure::Failure;
+use crate::input;
 
 /// Arguments of `aaa crc`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CrcArgs {
     /// The app's consumer secret (API secret key).
     #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: String,
+    consumer_secret: ConsumerSecret,
     /// The `crc_token` X sent, already form-decoded.
     #[arg(long)]
     token: String,
@@ -26,7 +27,7 @@ pub(crate) enum SignatureCommand {
     Sign {
         /// The app's consumer secret.
         #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-        consumer_secret: String,
+        consumer_secret: ConsumerSecret,
         /// The body to sign; `-` reads standard input.
         #[arg(value_name = "FILE|-", default_value = "-")]
         file: String,
@@ -41,7 +42,7 @@ pub(crate) enum SignatureCommand {
             value_delimiter = ',',
             required = true
         )]
-        consumer_secret: Vec<String>,
+        consumer_secret: Vec<ConsumerSecret>,
         /// The header value, `sha256=<base64>`.
         #[arg(long)]
         signature: String,
@@ -71,23 +72,23 @@ enum Method {
 
 /// The credentials and signing options of `aaa oauth1 header` and `aaa oauth1 curl`. The
 /// credentials come from their flag, else their variable, else the config file's profile.
-/// `Debug` prints no secret.
-#[derive(clap::Args)]
+/// Secrets are held in `aaa-crypto`'s redacting types.
+#[derive(Debug, clap::Args)]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     config: ConfigArgs,
     /// The app's consumer key (API key).
-    #[arg(long, env = "AAA_CONSUMER_KEY")]
+    #[arg(long, env = "AAA_CONSUMER_KEY", hide_env_values = true)]
     consumer_key: Option<String>,
     /// The app's consumer secret (API secret key).
     #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: Option<String>,
+    consumer_secret: Option<ConsumerSecret>,
     /// The user's access token.
-    #[arg(long, env = "AAA_ACCESS_TOKEN")]
+    #[arg(long, env = "AAA_ACCESS_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// The user's access token secret.
     #[arg(long, env = "AAA_ACCESS_TOKEN_SECRET", hide_env_values = true)]
-    token_secret: Option<String>,
+    token_secret: Option<TokenSecret>,
     /// A fixed nonce instead of a random one.
     #[arg(long)]
     nonce: Option<String>,
@@ -100,23 +101,6 @@ pub(crate) struct SignArgs {
     /// The signature method.
     #[arg(long, value_enum, default_value = "HMAC-SHA1")]
     signature_method: Method,
-}
-
-impl std::fmt::Debug for SignArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
-        f.debug_struct("SignArgs")
-            .field("config", &self.config)
-            .field("consumer_key", &self.consumer_key)
-            .field("consumer_secret", &set(&self.consumer_secret))
-            .field("token", &self.token)
-            .field("token_secret", &set(&self.token_secret))
-            .field("nonce", &self.nonce)
-            .field("timestamp", &self.timestamp)
-            .field("omit_version", &self.omit_version)
-            .field("signature_method", &self.signature_method)
-            .finish()
-    }
 }
 
 /// Arguments of `aaa oauth1 header`.
@@ -163,8 +147,7 @@ pub(crate) struct CurlArgs {
 }
 
 pub(crate) fn crc(args: &CrcArgs) -> ExitCode {
-    let secret = ConsumerSecret::new(args.consumer_secret.as_str());
-    let token = aaa_crypto::crc_response_token(&secret, args.token.as_bytes());
+    let token = aaa_crypto::crc_response_token(&args.consumer_secret, args.token.as_bytes());
     let body = serde_json::json!({ "response_token": token });
     println!("{body}");
     ExitCode::SUCCESS
@@ -177,8 +160,7 @@ pub(crate) fn signature(cmd: SignatureCommand) -> Result<ExitCode, Failure> {
             file,
         } => {
             let body = input::read(&file)?;
-            let secret = ConsumerSecret::new(consumer_secret);
-            println!("{}", aaa_crypto::sign(&secret, &body));
+            println!("{}", aaa_crypto::sign(&consumer_secret, &body));
             Ok(ExitCode::SUCCESS)
         }
         SignatureCommand::Verify {
@@ -187,13 +169,9 @@ pub(crate) fn signature(cmd: SignatureCommand) -> Result<ExitCode, Failure> {
             file,
         } => {
             let body = input::read(&file)?;
-            let secrets: Vec<ConsumerSecret> = consumer_secret
-                .into_iter()
-                .map(ConsumerSecret::new)
-                .collect();
-            match Verifier::new(&secrets).verify(signature.as_bytes(), &body) {
+            match Verifier::new(&consumer_secret).verify(signature.as_bytes(), &body) {
                 Ok(_) => Ok(ExitCode::SUCCESS),
-                Err(e) => Err(Failure(format!("{file}: signature not valid: {e}"))),
+                Err(e) => Err(Failure::new(format!("{file}: signature not valid: {e}"))),
             }
         }
     }
@@ -201,14 +179,8 @@ pub(crate) fn signature(cmd: SignatureCommand) -> Result<ExitCode, Failure> {
 
 pub(crate) fn oauth1(cmd: OAuth1Command) -> Result<ExitCode, Failure> {
     let line = match cmd {
-        OAuth1Command::Header(args) => match oauth1_header(&args)? {
-            Ok(header) => header,
-            Err(usage) => return Ok(usage),
-        },
-        OAuth1Command::Curl(args) => match oauth1_curl(&args)? {
-            Ok(command) => command,
-            Err(usage) => return Ok(usage),
-        },
+        OAuth1Command::Header(args) => oauth1_header(&args)?,
+        OAuth1Command::Curl(args) => oauth1_curl(&args)?,
     };
     println!("{line}");
     Ok(ExitCode::SUCCESS)
@@ -232,10 +204,10 @@ pub(crate) fn shell_quote(s: &str) -> String {
 /// `NAME=VALUE` split at the first `=`.
 fn name_value<'a>(flag: &str, p: &'a str) -> Result<(&'a str, &'a str), Failure> {
     p.split_once('=')
-        .ok_or_else(|| Failure(format!("{flag} {p:?}: expected NAME=VALUE")))
+        .ok_or_else(|| Failure::new(format!("{flag} {p:?}: expected NAME=VALUE")))
 }
 
-fn oauth1_curl(args: &CurlArgs) -> Result<Result<String, ExitCode>, Failure> {
+fn oauth1_curl(args: &CurlArgs) -> Result<String, Failure> {
     use aaa_crypto::oauth1::percent_encode;
     let mut req = aaa_crypto::oauth1::Request::new(args.method.as_str(), args.url.as_str());
     let mut form = Vec::with_capacity(args.data.len());
@@ -250,13 +222,10 @@ fn oauth1_curl(args: &CurlArgs) -> Result<Result<String, ExitCode>, Failure> {
     }
     if let Some(json) = &args.json {
         if serde_json::from_str::<serde::de::IgnoredAny>(json).is_err() {
-            return Err(Failure("--json: the body is not valid JSON".into()));
+            return Err(Failure::new("--json: the body is not valid JSON"));
         }
     }
-    let header = match sign(&req, &args.sign, None, None)? {
-        Ok(h) => h,
-        Err(usage) => return Ok(Err(usage)),
-    };
+    let header = sign(&req, &args.sign, None, None)?;
     let mut words = vec![
         "curl".to_owned(),
         "-X".to_owned(),
@@ -278,10 +247,10 @@ fn oauth1_curl(args: &CurlArgs) -> Result<Result<String, ExitCode>, Failure> {
         words.push("--data-raw".to_owned());
         words.push(shell_quote(&body));
     }
-    Ok(Ok(words.join(" ")))
+    Ok(words.join(" "))
 }
 
-fn oauth1_header(args: &HeaderArgs) -> Result<Result<String, ExitCode>, Failure> {
+fn oauth1_header(args: &HeaderArgs) -> Result<String, Failure> {
     use aaa_crypto::oauth1::Request;
     let mut req = Request::new(args.method.as_str(), args.url.as_str());
     if let Some(form) = &args.form {
@@ -306,33 +275,33 @@ fn sign(
     args: &SignArgs,
     callback: Option<&str>,
     verifier: Option<&str>,
-) -> Result<Result<String, ExitCode>, Failure> {
+) -> Result<String, Failure> {
     use aaa_crypto::oauth1::{Credentials, SignatureMethod, Signer};
     let profile = args.config.load()?;
     let key = args.consumer_key.clone().or(profile.consumer_key);
     let secret = args.consumer_secret.clone().or(profile.consumer_secret);
     let (Some(key), Some(secret)) = (key, secret) else {
-        return Ok(Err(crate::config::usage(
+        return Err(Failure::usage(
             "missing credentials: give --consumer-key and --consumer-secret (or AAA_CONSUMER_KEY \
              and AAA_CONSUMER_SECRET, or a profile that has them)",
-        )));
+        ));
     };
-    let mut creds = Credentials::new(key, ConsumerSecret::new(secret));
+    let mut creds = Credentials::new(key, secret);
     let token = args.token.clone().or(profile.access_token);
     let token_secret = args.token_secret.clone().or(profile.access_token_secret);
     match (token, token_secret) {
         (Some(t), Some(s)) => {
-            creds = creds.with_token(t, aaa_crypto::TokenSecret::new(s));
+            creds = creds.with_token(t, s);
         }
         (None, None) => {}
         (Some(_), None) => {
-            return Err(Failure(
-                "--token needs --token-secret (or AAA_ACCESS_TOKEN_SECRET)".into(),
+            return Err(Failure::usage(
+                "--token needs --token-secret (or AAA_ACCESS_TOKEN_SECRET)",
             ));
         }
         (None, Some(_)) => {
-            return Err(Failure(
-                "--token-secret needs --token (or AAA_ACCESS_TOKEN)".into(),
+            return Err(Failure::usage(
+                "--token-secret needs --token (or AAA_ACCESS_TOKEN)",
             ));
         }
     }
@@ -356,7 +325,7 @@ fn sign(
         signer = signer.version(false);
     }
     let signed = signer.sign(req)?;
-    Ok(Ok(signed.header))
+    Ok(signed.header)
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use aaa_emulator::{Activity, Emulator, Options, State};
 use aaa_receiver::{AppConfig, Receiver, Store, StoreConfig, StoredEvent};
 use tokio::sync::{mpsc, watch};
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// The path the receiver listens on.
 const HOOK_PATH: &str = "/webhooks/twitter";
@@ -44,23 +45,19 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(dev(args))
+    block_on(Threads::PerCore, dev(args))
 }
 
 fn say(line: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
-        .map_err(|e| Failure(format!("stdout: {e}")))
+        .map_err(|e| Failure::new(format!("stdout: {e}")))
 }
 
 async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     std::fs::create_dir_all(&args.data_dir)
-        .map_err(|e| Failure(format!("{}: {e}", args.data_dir.display())))?;
+        .map_err(|e| Failure::new(format!("{}: {e}", args.data_dir.display())))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -69,7 +66,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     // X's side.
     let listener = tokio::net::TcpListener::bind(args.emulator_listen)
         .await
-        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.emulator_listen)))?;
+        .map_err(|e| Failure::new(format!("cannot listen on {}: {e}", args.emulator_listen)))?;
     let emulator_url = format!("http://{}", listener.local_addr()?);
     let mut state = State::generate(1)?;
     state.set_base_url(emulator_url.clone());
@@ -99,7 +96,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         .build()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen)))?;
+        .map_err(|e| Failure::new(format!("cannot listen on {}: {e}", args.listen)))?;
     let hook_url = format!("http://{}{HOOK_PATH}", listener.local_addr()?);
     let receiver_task = tokio::spawn(
         aaa_receiver::serve(listener, receiver)
@@ -131,24 +128,27 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             owner.access_token_secret.as_str(),
         )
         .build()
-        .map_err(|e| Failure(e.to_string()))?;
+        .map_err(|e| Failure::new(e.to_string()))?;
     let webhook = client
         .register_webhook(hook_url.clone())
         .await
-        .map_err(|e| Failure(format!("registering {hook_url}: {e}")))?
+        .map_err(|e| Failure::new(format!("registering {hook_url}: {e}")))?
         .into_data();
     say(&format!(
         "aaa dev: registered webhook {} through the {} API; its CRC check passed",
         webhook.id, args.api
     ))?;
-    client
-        .subscribe(webhook.id.to_string())
-        .as_user(UserToken::new(
-            demo.access_token.clone(),
-            demo.access_token_secret.as_str(),
-        ))
-        .await
-        .map_err(|e| Failure(format!("subscribing @{}: {e}", demo.screen_name)))?;
+    let subscribe_demo = || async {
+        client
+            .subscribe(webhook.id.to_string())
+            .as_user(UserToken::new(
+                demo.access_token.clone(),
+                demo.access_token_secret.as_str(),
+            ))
+            .await
+            .map_err(|e| Failure::new(format!("subscribing @{}: {e}", demo.screen_name)))
+    };
+    subscribe_demo().await?;
     say(&format!(
         "aaa dev: subscribed @{} (user id {})",
         demo.screen_name, demo.user_id
@@ -164,7 +164,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     for activity in Activity::ALL {
         emulator
             .trigger(activity, &demo.user_id, 1)
-            .map_err(|e| Failure(e.to_string()))?;
+            .map_err(|e| Failure::new(e.to_string()))?;
         // One at a time, so they show in order.
         match tokio::time::timeout(Duration::from_secs(10), arrivals.recv()).await {
             Ok(Some(event)) => {
@@ -174,9 +174,16 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             Ok(None) | Err(_) => break,
         }
     }
+    // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
+    // would by authorizing the app anew) so that live triggers reach the webhook.
+    subscribe_demo().await?;
     let all_arrived = seen == expected;
     if all_arrived {
-        say(&format!("aaa dev: {seen} events stored, each once."))?;
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
     } else {
         say(&format!(
             "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
@@ -209,7 +216,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     let _ = stop_tx.send(true);
     let _ = emulator_task.await;
     if let Ok(Err(e)) = receiver_task.await {
-        return Err(Failure(format!("receiver: {e}")));
+        return Err(Failure::new(format!("receiver: {e}")));
     }
     while let Ok(event) = arrivals.try_recv() {
         say(&describe(&event))?;
@@ -239,6 +246,6 @@ fn write_credentials(path: &Path, summary: &str) -> Result<(), Failure> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
-        .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
-    writeln!(file, "{summary}").map_err(|e| Failure(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    writeln!(file, "{summary}").map_err(|e| Failure::new(format!("{}: {e}", path.display())))
 }

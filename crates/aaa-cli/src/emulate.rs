@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use aaa_emulator::{Delivery, Emulator, Faults, Options, State};
+use aaa_emulator::{Delivery, Emulator, Faults, Options, ReplayMinAge, State};
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa emulate`.
 #[derive(Debug, clap::Args)]
@@ -25,13 +26,22 @@ pub(crate) struct Args {
     #[arg(long)]
     strict_urls: bool,
     /// How many users to generate besides the app owner (without --state).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", conflicts_with = "state")]
     users: usize,
+    /// How many webhooks the generated app may register (without --state; a state file sets
+    /// `webhook_limit` per app). X's enterprise tier: 3.
+    #[arg(long, default_value_t = aaa_emulator::DEFAULT_WEBHOOK_LIMIT, value_name = "N", conflicts_with = "state")]
+    webhook_limit: usize,
+    /// How many users the generated app may subscribe (without --state; a state file sets
+    /// `subscription_limit` per app). X's enterprise tier: 500.
+    #[arg(long, default_value_t = aaa_emulator::DEFAULT_SUBSCRIPTION_LIMIT, value_name = "N", conflicts_with = "state")]
+    subscription_limit: usize,
     /// How long a webhook has to answer a CRC check.
     #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
     crc_deadline: Duration,
-    /// How often every webhook is CRC-checked again (`off` for never).
-    #[arg(long, default_value = "1h", value_name = "DURATION|off", value_parser = optional_duration)]
+    /// How often every valid webhook is CRC-checked again, as X does daily (`off` for never).
+    /// A webhook that fails stays invalid until `aaa webhooks validate` passes.
+    #[arg(long, default_value = "24h", value_name = "DURATION|off", value_parser = optional_duration)]
     crc_interval: OptionalDuration,
     /// How long a webhook has to answer a delivery.
     #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = duration)]
@@ -56,6 +66,10 @@ pub(crate) struct Args {
     /// Seed of the fault draws and of the generated payloads, so a run can be repeated.
     #[arg(long, default_value_t = 0, value_name = "N")]
     seed: u64,
+    /// How old a replay window's start and end must be, X's 31 and 10 minutes by default;
+    /// shorter ages let tests replay a window seconds after it ended.
+    #[arg(long, default_value = "31m,10m", value_name = "FROM,TO", value_parser = crate::events::parse_min_ages)]
+    replay_min_age: (Duration, Duration),
 }
 
 /// A duration or `off`.
@@ -115,29 +129,32 @@ impl Args {
                 },
                 seed: self.seed,
             },
+            replay_min_age: ReplayMinAge {
+                from: self.replay_min_age.0,
+                to: self.replay_min_age.1,
+            },
             ..Options::default()
         }
     }
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let mut state = match &args.state {
-        Some(path) => State::from_toml_file(path)?,
-        None => State::generate(args.users)?,
+    let mut state = if let Some(path) = &args.state {
+        State::from_toml_file(path)?
+    } else {
+        let mut state = State::generate(args.users)?;
+        state.set_limits(args.webhook_limit, args.subscription_limit);
+        state
     };
     let mut options = args.options();
     for path in &args.ca_cert {
         options.trust_pem_file(path)?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    block_on(Threads::PerCore, async move {
         let listen = args.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
         state.set_base_url(base_url.clone());
@@ -146,7 +163,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", state.summary_json())
                 .and_then(|()| out.flush())
-                .map_err(|e| Failure(format!("cannot write the summary: {e}")))?;
+                .map_err(|e| Failure::new(format!("cannot write the summary: {e}")))?;
         }
         tracing::info!(%base_url, "emulator listening");
         let emulator = Emulator::new(state, options);

@@ -9,7 +9,7 @@ use aaa_model::Timestamp;
 use aaa_receiver::{EventQuery, Store, StoreErrorKind, StoredEvent};
 use clap::Subcommand;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// `aaa events ...`.
 #[derive(Debug, Subcommand)]
@@ -105,6 +105,15 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Parses `FROM,TO`, two durations (`31m,10m`): how old a replay window's start and end must
+/// be (`aaa emulate` and `aaa serve --replay-min-age`).
+pub(crate) fn parse_min_ages(s: &str) -> Result<(Duration, Duration), String> {
+    let (from, to) = s
+        .split_once(',')
+        .ok_or_else(|| format!("{s:?}: expected FROM,TO, two durations such as 31m,10m"))?;
+    Ok((parse_duration(from.trim())?, parse_duration(to.trim())?))
+}
+
 /// The JSON line printed for one event (by `events --json` and `serve --stdout`):
 /// `{"kind","for_user_id","key","received_at","event"}`, `event` being the raw event JSON.
 pub(crate) fn json_line(
@@ -146,20 +155,20 @@ pub(crate) fn now_ms() -> i64 {
 
 async fn open(common: &Common) -> Result<Store, Failure> {
     if let Some(url) = &common.store {
-        let mut nats =
-            aaa_receiver::NatsConfig::new(url).map_err(|e| Failure(format!("--store: {e}")))?;
+        let mut nats = aaa_receiver::NatsConfig::new(url)
+            .map_err(|e| Failure::usage(format!("--store: {e}")))?;
         common.nats.apply(&mut nats);
         return Store::open_nats_read_only(nats)
             .await
-            .map_err(|e| Failure(e.to_string()));
+            .map_err(|e| Failure::new(e.to_string()));
     }
     Store::open_read_only(&common.data_dir).map_err(|e| match e.kind() {
-        StoreErrorKind::NotFound => Failure(format!(
+        StoreErrorKind::NotFound => Failure::new(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
             common.data_dir.display(),
             common.data_dir.display()
         )),
-        _ => Failure(e.to_string()),
+        _ => Failure::new(e.to_string()),
     })
 }
 
@@ -221,7 +230,7 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| Failure::new(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(run_async(cmd))
 }
 

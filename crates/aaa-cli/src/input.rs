@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// Reads `path`, or standard input when it is `-`.
 pub(crate) fn read(path: &str) -> Result<Vec<u8>, Failure> {
@@ -10,9 +10,9 @@ pub(crate) fn read(path: &str) -> Result<Vec<u8>, Failure> {
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
-            .map_err(|e| Failure(format!("-: cannot read standard input: {e}")))?;
+            .map_err(|e| Failure::new(format!("-: cannot read standard input: {e}")))?;
         Ok(buf)
     } else {
-        std::fs::read(path).map_err(|e| Failure(format!("{path}: cannot read: {e}")))
+        std::fs::read(path).map_err(|e| Failure::new(format!("{path}: cannot read: {e}")))
     }
 }

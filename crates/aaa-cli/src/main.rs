@@ -10,15 +10,20 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod activity;
 mod config;
+mod conn;
 mod crypto;
 mod dev;
 mod emulate;
 mod events;
+mod failure;
 mod input;
 mod manage;
+mod output;
 mod parse;
 mod replay;
+mod runtime;
 mod serve;
 mod trigger;
 
@@ -56,21 +61,14 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
+    /// The X Activity API: create, list, update and delete its subscriptions.
+    #[command(subcommand)]
+    Activity(activity::Command),
     /// Check a replay window against X's rules, plan its jobs and run them one at a time.
     Replay(Box<replay::Args>),
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
-}
-
-/// A failure to report on one line.
-#[derive(Debug)]
-pub(crate) struct Failure(pub(crate) String);
-
-impl<T: std::fmt::Display> From<T> for Failure {
-    fn from(e: T) -> Failure {
-        Failure(e.to_string())
-    }
 }
 
 fn main() -> ExitCode {
@@ -82,7 +80,12 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "aaa: {} (see aaa --help)", one_line(&e));
+            let _ = writeln!(
+                std::io::stderr(),
+                "aaa: {} (see {} --help)",
+                one_line(&e),
+                command_path()
+            );
             return ExitCode::from(64);
         }
     };
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),
+        Command::Activity(cmd) => activity::run(cmd),
         Command::Replay(args) => replay::run(*args),
         Command::Dev(args) => {
             init_quiet_logging();
@@ -111,8 +115,17 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Failure(msg)) => {
-            let _ = writeln!(std::io::stderr(), "aaa: {msg}");
+        Err(failure) if failure.is_usage() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "aaa: {} (see {} --help)",
+                failure.message(),
+                command_path()
+            );
+            ExitCode::from(64)
+        }
+        Err(failure) => {
+            let _ = writeln!(std::io::stderr(), "aaa: {}", failure.message());
             ExitCode::FAILURE
         }
     }
@@ -138,6 +151,24 @@ fn init_quiet_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .try_init();
+}
+
+/// The subcommand the arguments name, as far as they name one: `aaa subscriptions remove`.
+fn command_path() -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut path = vec!["aaa".to_owned()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        let Some(sub) = cmd.find_subcommand(&arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    path.join(" ")
 }
 
 /// Clap's error message on one line, without its usage block.

@@ -3,118 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use aaa_client::{ApiVersion, Client, ErrorKind};
 use aaa_model::rest::Webhook;
 
-use crate::Failure;
-use crate::config::ConfigArgs;
-
-/// Connection and credential flags shared by the management commands. Each value comes from
-/// its flag, else its `AAA_*` variable, else the config file's profile, else the default.
-/// `Debug` prints no secret.
-#[derive(clap::Args)]
-pub(crate) struct Conn {
-    #[command(flatten)]
-    config: ConfigArgs,
-    /// Base URL of X's API (http:// only for a loopback host, such as `aaa emulate`)
-    /// [default: https://api.x.com].
-    #[arg(long, global = true, env = "AAA_BASE_URL", value_name = "URL")]
-    base_url: Option<String>,
-    /// Which management API to call [default: v2].
-    #[arg(long, global = true, env = "AAA_API", value_name = "VERSION", value_parser = ["v1.1", "v2"])]
-    api: Option<String>,
-    /// The app's consumer key.
-    #[arg(long, global = true, env = "AAA_CONSUMER_KEY", hide_env_values = true)]
-    consumer_key: Option<String>,
-    /// The app's consumer secret.
-    #[arg(
-        long,
-        global = true,
-        env = "AAA_CONSUMER_SECRET",
-        hide_env_values = true
-    )]
-    consumer_secret: Option<String>,
-    /// The app owner's (or, for user calls, the user's) access token.
-    #[arg(long, global = true, env = "AAA_ACCESS_TOKEN", hide_env_values = true)]
-    access_token: Option<String>,
-    /// The access token's secret.
-    #[arg(
-        long,
-        global = true,
-        env = "AAA_ACCESS_TOKEN_SECRET",
-        hide_env_values = true
-    )]
-    access_token_secret: Option<String>,
-    /// An app-only bearer token (otherwise one is fetched with the consumer key and secret).
-    #[arg(long, global = true, env = "AAA_BEARER_TOKEN", hide_env_values = true)]
-    bearer_token: Option<String>,
-}
-
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |v: &Option<String>| if v.is_some() { "<redacted>" } else { "-" };
-        f.debug_struct("Conn")
-            .field("config", &self.config)
-            .field("base_url", &self.base_url)
-            .field("api", &self.api)
-            .field("consumer_key", &self.consumer_key)
-            .field("consumer_secret", &set(&self.consumer_secret))
-            .field("access_token", &set(&self.access_token))
-            .field("access_token_secret", &set(&self.access_token_secret))
-            .field("bearer_token", &set(&self.bearer_token))
-            .finish()
-    }
-}
-
-/// The connection settings after flags, variables and the profile are merged. `Debug` prints
-/// no secret.
-pub(crate) struct Settings {
-    pub(crate) base_url: String,
-    pub(crate) version: ApiVersion,
-    consumer_key: Option<String>,
-    consumer_secret: Option<String>,
-    access_token: Option<String>,
-    access_token_secret: Option<String>,
-    bearer_token: Option<String>,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("base_url", &self.base_url)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Conn {
-    /// Merges flags and variables (already merged by clap) over the profile and the defaults.
-    pub(crate) fn settings(&self) -> Result<Settings, Failure> {
-        let p = self.config.load()?;
-        let api = self
-            .api
-            .clone()
-            .or(p.api)
-            .unwrap_or_else(|| "v2".to_owned());
-        Ok(Settings {
-            base_url: self
-                .base_url
-                .clone()
-                .or(p.base_url)
-                .unwrap_or_else(|| aaa_client::DEFAULT_BASE_URL.to_owned()),
-            version: if api == "v1.1" {
-                ApiVersion::V1_1
-            } else {
-                ApiVersion::V2
-            },
-            consumer_key: self.consumer_key.clone().or(p.consumer_key),
-            consumer_secret: self.consumer_secret.clone().or(p.consumer_secret),
-            access_token: self.access_token.clone().or(p.access_token),
-            access_token_secret: self.access_token_secret.clone().or(p.access_token_secret),
-            bearer_token: self.bearer_token.clone().or(p.bearer_token),
-        })
-    }
-}
+use crate::conn::Conn;
+use crate::failure::Failure;
+use crate::output::{print_json, print_line, print_table};
+use crate::runtime::{Threads, block_on};
 
 /// `aaa webhooks`.
 #[derive(Debug, clap::Args)]
@@ -152,144 +46,41 @@ enum WebhooksCommand {
     },
 }
 
-/// A failure of a management command: usage (exit 64) or anything else (exit 1).
-pub(crate) enum Fail {
-    Usage(String),
-    Other(String),
+/// A webhook in the one shape X's v1.1 reference documents, whichever API answered and
+/// whichever time field it used: `{"id","url","valid","created_at":"2016-06-02T23:54:02Z"}`.
+fn webhook_json(webhook: &Webhook<'_>) -> serde_json::Value {
+    let created_at = webhook.created().map(|t| {
+        let (year, month, day, hour, minute, second, _) = t.to_utc();
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    });
+    serde_json::json!({
+        "id": webhook.id.to_string(),
+        "url": webhook.url.to_string(),
+        "valid": webhook.valid,
+        "created_at": created_at,
+    })
 }
 
-impl From<aaa_client::Error> for Fail {
-    fn from(e: aaa_client::Error) -> Fail {
-        let text = one_line(&e.to_string());
-        if *e.kind() == ErrorKind::MissingCredentials {
-            Fail::Usage(text)
-        } else {
-            Fail::Other(text)
-        }
-    }
-}
-
-impl From<Failure> for Fail {
-    fn from(e: Failure) -> Fail {
-        Fail::Other(e.0)
-    }
-}
-
-impl From<std::io::Error> for Fail {
-    fn from(e: std::io::Error) -> Fail {
-        Fail::Other(e.to_string())
-    }
-}
-
-pub(crate) fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-impl Settings {
-    /// A client for these settings; `check_urls` is the local webhook URL check.
-    pub(crate) fn client(&self, check_urls: bool) -> Result<Client, Fail> {
-        let mut b = Client::builder()
-            .base_url(self.base_url.clone())
-            .version(self.version)
-            .check_webhook_urls(check_urls);
-        match (&self.consumer_key, &self.consumer_secret) {
-            (Some(k), Some(s)) => b = b.consumer(k.clone(), s.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(Fail::Usage(
-                    "--consumer-key and --consumer-secret go together".into(),
-                ));
-            }
-        }
-        match (&self.access_token, &self.access_token_secret) {
-            (Some(t), Some(s)) => b = b.app_owner_token(t.clone(), s.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(Fail::Usage(
-                    "--access-token and --access-token-secret go together".into(),
-                ));
-            }
-        }
-        if let Some(t) = &self.bearer_token {
-            b = b.bearer_token(t.clone());
-        }
-        Ok(b.build()?)
-    }
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))
-}
-
-/// Runs `fut` and turns its failure into the exit code: 64 for usage, 1 otherwise.
-pub(crate) fn finish(
-    fut: impl std::future::Future<Output = Result<(), Fail>>,
-) -> Result<ExitCode, Failure> {
-    match runtime()?.block_on(fut) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(Fail::Other(msg)) => Err(Failure(msg)),
-        Err(Fail::Usage(msg)) => {
-            let _ = writeln!(std::io::stderr(), "aaa: {msg}");
-            Ok(ExitCode::from(64))
-        }
-    }
-}
-
-fn webhook_json(w: &Webhook<'_>) -> serde_json::Value {
-    serde_json::to_value(w).unwrap_or(serde_json::Value::Null)
-}
-
-fn print_table(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+fn print_webhooks(webhooks: &[Webhook<'_>]) -> std::io::Result<()> {
     let rows: Vec<[String; 4]> = webhooks
         .iter()
         .map(|w| {
             [
                 w.id.to_string(),
                 w.valid.map_or("-".into(), |v| v.to_string()),
-                w.created_at
-                    .or(w.created_timestamp)
+                w.created()
                     .map_or("-".into(), aaa_model::Timestamp::to_rfc3339),
                 w.url.to_string(),
             ]
         })
         .collect();
-    let head = ["ID", "VALID", "CREATED", "URL"];
-    let mut width = head.map(str::len);
-    for r in &rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.len());
-        }
-    }
-    for r in std::iter::once(head.map(str::to_owned)).chain(rows) {
-        writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            w0 = width[0],
-            w1 = width[1],
-            w2 = width[2]
-        )?;
-    }
-    out.flush()
-}
-
-pub(crate) fn print_json(v: &serde_json::Value) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{v}")?;
-    out.flush()
+    print_table(["ID", "VALID", "CREATED", "URL"], &rows)
 }
 
 pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
     let json = args.json;
     let settings = args.conn.settings()?;
-    finish(async move {
+    run(async move {
         let client = settings.client(!args.allow_local_urls)?;
         match args.command {
             WebhooksCommand::Register { url } => {
@@ -297,7 +88,7 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
                 if json {
                     print_json(&webhook_json(&w))?;
                 } else {
-                    print_table(std::slice::from_ref(&w))?;
+                    print_webhooks(std::slice::from_ref(&w))?;
                 }
             }
             WebhooksCommand::List => {
@@ -306,7 +97,7 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
                     let items: Vec<_> = list.webhooks.iter().map(webhook_json).collect();
                     print_json(&serde_json::Value::Array(items))?;
                 } else {
-                    print_table(&list.webhooks)?;
+                    print_webhooks(&list.webhooks)?;
                 }
             }
             WebhooksCommand::Validate { id } => {
@@ -322,7 +113,7 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
                     ))?;
                 }
                 if !valid {
-                    return Err(Fail::Other(format!("webhook {id} failed the CRC check")));
+                    return Err(Failure::new(format!("webhook {id} failed the CRC check")));
                 }
             }
             WebhooksCommand::Delete { id } => {
@@ -339,20 +130,11 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-pub(crate) fn print_line(line: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()
-}
-
 /// `aaa subscriptions`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SubscriptionsArgs {
     #[command(flatten)]
     conn: Conn,
-    /// Skip the local webhook URL check (https, no port), for a local emulator.
-    #[arg(long, global = true)]
-    allow_local_urls: bool,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -397,8 +179,16 @@ enum SubscriptionsCommand {
 pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure> {
     let json = args.json;
     let settings = args.conn.settings()?;
-    finish(async move {
-        let client = settings.client(!args.allow_local_urls)?;
+    if let SubscriptionsCommand::Remove { user: None, .. } = &args.command {
+        if settings.version == aaa_client::ApiVersion::V2 {
+            return Err(Failure::usage(
+                "v2 removes a subscription by user id: give --user USER_ID (with the app's \
+                 bearer token), or --api v1.1 to remove the user of --access-token",
+            ));
+        }
+    }
+    run(async move {
+        let client = settings.client(true)?;
         match args.command {
             SubscriptionsCommand::Add { webhook } => {
                 client.subscribe(webhook.clone()).await?;
@@ -489,49 +279,10 @@ pub(crate) fn subscriptions(args: SubscriptionsArgs) -> Result<ExitCode, Failure
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Wrap {
-        #[command(flatten)]
-        conn: Conn,
-    }
-
-    #[test]
-    fn debug_hides_secrets() {
-        let w = Wrap::try_parse_from([
-            "t",
-            "--consumer-key",
-            "visible-key",
-            "--consumer-secret",
-            "SECRET-1",
-            "--access-token",
-            "SECRET-2",
-            "--access-token-secret",
-            "SECRET-3",
-            "--bearer-token",
-            "SECRET-4",
-        ])
-        .unwrap();
-        let text = format!("{w:?}");
-        assert!(!text.contains("SECRET"), "{text}");
-        assert!(
-            text.contains("visible-key") && text.contains("<redacted>"),
-            "{text}"
-        );
-        let settings = Settings {
-            base_url: "https://api.x.com".into(),
-            version: ApiVersion::V2,
-            consumer_key: Some("k".into()),
-            consumer_secret: Some("SECRET-5".into()),
-            access_token: Some("SECRET-6".into()),
-            access_token_secret: Some("SECRET-7".into()),
-            bearer_token: Some("SECRET-8".into()),
-        };
-        let text = format!("{settings:?}");
-        assert!(!text.contains("SECRET"), "{text}");
-    }
+/// Runs a management call on a one-thread runtime.
+pub(crate) fn run(
+    fut: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Result<ExitCode, Failure> {
+    block_on(Threads::One, fut)?;
+    Ok(ExitCode::SUCCESS)
 }

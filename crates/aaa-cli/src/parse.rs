@@ -3,7 +3,8 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use crate::{Failure, input};
+use crate::failure::Failure;
+use crate::input;
 
 /// Arguments of `aaa parse`.
 #[derive(Debug, clap::Args)]
@@ -22,9 +23,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     for path in &args.files {
         let body = match input::read(path) {
             Ok(b) => b,
-            Err(Failure(msg)) => {
+            Err(failure) => {
                 out.flush()?;
-                eprintln!("aaa: {msg}");
+                eprintln!("aaa: {failure}");
                 worst = 1;
                 continue;
             }

@@ -16,9 +16,10 @@ use aaa_receiver::{Cursor, EventQuery, Store, StoreErrorKind};
 
 use crate::events::now_ms;
 
-use crate::Failure;
-use crate::config::usage;
-use crate::manage::{Conn, Fail, finish, print_json, print_line};
+use crate::conn::Conn;
+use crate::failure::Failure;
+use crate::manage::run as run_calls;
+use crate::output::{one_line, print_json, print_line};
 
 /// Arguments of `aaa replay`.
 #[derive(Debug, clap::Args)]
@@ -185,11 +186,11 @@ fn print_plan(args: &Args, jobs: &[ReplayWindow], version: ApiVersion, kind: Rep
 /// Opens the receiver's store read-only, or says why it cannot.
 fn open_store(dir: &Path) -> Result<Store, Failure> {
     Store::open_read_only(dir).map_err(|e| match e.kind() {
-        StoreErrorKind::NotFound => Failure(format!(
+        StoreErrorKind::NotFound => Failure::new(format!(
             "{}: no event store here (give the --data-dir of aaa serve)",
             dir.display()
         )),
-        _ => Failure(e.to_string()),
+        _ => Failure::new(e.to_string()),
     })
 }
 
@@ -299,20 +300,20 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
         ReplayKind::AccountActivity
     };
     if args.webhook_replay && version == ApiVersion::V1_1 {
-        return Ok(usage(
+        return Err(Failure::usage(
             "--webhook-replay is POST /2/webhooks/replay, which only v2 has; leave out --api v1.1",
         ));
     }
     let now = Timestamp::from_millis(now_ms());
     let minute = floor_minute(now);
     let (from, to) = (args.from.resolve(minute), args.to.resolve(minute));
-    let jobs = plan_replay(kind, from, to, now).map_err(|e| Failure(e.to_string()))?;
+    let jobs = plan_replay(kind, from, to, now).map_err(|e| Failure::new(e.to_string()))?;
     if args.dry_run {
         print_plan(&args, &jobs, version, kind);
         return Ok(ExitCode::SUCCESS);
     }
     if jobs.len() > 1 && args.data_dir.is_none() {
-        return Ok(usage(&format!(
+        return Err(Failure::usage(format!(
             "the window needs {} jobs of at most 24 hours and X runs one job per webhook at a \
              time: give --data-dir (the aaa serve store) so that each job's end is awaited \
              before the next starts, or replay at most 24 hours",
@@ -320,7 +321,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
         )));
     }
     let reader = args.data_dir.as_deref().map(open_store).transpose()?;
-    finish(async move {
+    run_calls(async move {
         let client = settings.client(true)?;
         let total = jobs.len();
         for (i, job) in jobs.iter().enumerate() {
@@ -338,10 +339,10 @@ async fn run_job(
     kind: ReplayKind,
     job: &ReplayWindow,
     (n, total): (usize, usize),
-) -> Result<(), Fail> {
+) -> Result<(), Failure> {
     // Time has passed since planning (a previous job may have run for minutes): check again.
     check_window(job.from, job.to, Timestamp::from_millis(now_ms()))
-        .map_err(|e| Fail::Other(format!("job {n}/{total}: {e}")))?;
+        .map_err(|e| Failure::new(format!("job {n}/{total}: {e}")))?;
     let cursor = match reader {
         Some(store) => Some(store.end_cursor().await.map_err(Failure::from)?),
         None => None,
@@ -367,7 +368,7 @@ async fn run_job(
             let status = wait_for_status(reader, cursor, &job_id, &progress, args.timeout).await;
             progress.done();
             let Some(status) = status? else {
-                return Err(Fail::Other(format!(
+                return Err(Failure::new(format!(
                     "replay job {job_id}: no replay_job_status in {} within {} (is aaa serve \
                      receiving webhook {}'s deliveries?)",
                     dir.display(),
@@ -404,15 +405,15 @@ async fn run_job(
         );
         print_line(&match (&state, &description) {
             (None, _) => format!("{head}: started"),
-            (Some(s), Some(d)) => format!("{head}: {s}: {}", crate::manage::one_line(d)),
+            (Some(s), Some(d)) => format!("{head}: {s}: {}", one_line(d)),
             (Some(s), None) => format!("{head}: {s}"),
         })?;
     }
     match state {
-        Some(s) if !s.eq_ignore_ascii_case("complete") => Err(Fail::Other(format!(
+        Some(s) if !s.eq_ignore_ascii_case("complete") => Err(Failure::new(format!(
             "replay job {job_id} ended {s}{}; run it again",
             description
-                .map(|d| format!(": {}", crate::manage::one_line(&d)))
+                .map(|d| format!(": {}", one_line(&d)))
                 .unwrap_or_default()
         ))),
         _ => Ok(()),

@@ -11,7 +11,8 @@ use aaa_receiver::{
     StoreErrorKind, StoredEvent,
 };
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa serve`.
 #[derive(Debug, clap::Args)]
@@ -68,8 +69,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let file = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure(format!("{}: cannot read: {e}", path.display())))?;
-            FileConfig::parse(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?
+                .map_err(|e| Failure::new(format!("{}: cannot read: {e}", path.display())))?;
+            FileConfig::parse(&text)
+                .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?
         }
         None => FileConfig::default(),
     };
@@ -104,7 +106,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         (Some(a), _) => a,
         (None, Some(s)) => s
             .parse()
-            .map_err(|e| Failure(format!("config listen {s:?}: {e}")))?,
+            .map_err(|e| Failure::new(format!("config listen {s:?}: {e}")))?,
         (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
     };
     let tls = match (
@@ -113,7 +115,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     ) {
         (Some(c), Some(k)) => Some(aaa_receiver::tls_acceptor(c, k)?),
         (None, None) => None,
-        _ => return Err(Failure("TLS needs both a certificate and a key".into())),
+        _ => return Err(Failure::usage("TLS needs both a certificate and a key")),
     };
     let forward_to = args.forward_to.clone().or_else(|| file.forward_to.clone());
     let stdout = args.stdout;
@@ -122,11 +124,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         Some(url) => Some(nats_config(url, args, &file)?),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    block_on(Threads::PerCore, async move {
         let store = match nats {
             Some(nats) => Store::open_nats(nats)
                 .await
@@ -149,11 +147,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         let paths: Vec<String> = receiver_paths(&receiver);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
         if let Some(url) = forward_to {
             let forwarder = Forwarder::new(store.clone(), &url)
-                .map_err(|e| Failure(format!("--forward-to: {e}")))?;
+                .map_err(|e| Failure::new(format!("--forward-to: {e}")))?;
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 forwarder
@@ -188,11 +186,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// The JetStream settings for `--store URL`, from the URL, the config file and the flags.
 fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, Failure> {
     if !(url.starts_with("nats://") || url.starts_with("tls://")) {
-        return Err(Failure(format!(
+        return Err(Failure::usage(format!(
             "--store {url:?}: expected nats://HOST:PORT[,HOST:PORT...] (without --store, events go to SQLite in --data-dir)"
         )));
     }
-    let mut nats = NatsConfig::new(url).map_err(|e| Failure(format!("--store: {e}")))?;
+    let mut nats = NatsConfig::new(url).map_err(|e| Failure::usage(format!("--store: {e}")))?;
     file.apply_nats(&mut nats, |v| std::env::var(v).ok())?;
     if let Some(h) = args.retention_hours {
         nats.retention = Duration::from_secs(h.saturating_mul(3600));
@@ -209,11 +207,11 @@ fn receiver_paths(receiver: &Receiver) -> Vec<String> {
 /// A store error in the words of `aaa serve`'s options.
 pub(crate) fn store_failure(e: &StoreError) -> Failure {
     match e.kind() {
-        StoreErrorKind::LayoutMismatch { found, .. } => Failure(format!(
+        StoreErrorKind::LayoutMismatch { found, .. } => Failure::new(format!(
             "{}; start with --store-shards {found} (store_shards = {found}), or use another --data-dir",
             e.message()
         )),
-        _ => Failure(e.to_string()),
+        _ => Failure::new(e.to_string()),
     }
 }
 

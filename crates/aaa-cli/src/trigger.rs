@@ -1,5 +1,6 @@
 //! `aaa trigger`: inject activities into a running `aaa emulate` through its control endpoint.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,20 +12,30 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::Failure;
+use crate::failure::Failure;
+use crate::runtime::{Threads, block_on};
 
 /// Arguments of `aaa trigger`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The activity to generate: tweet_create, mention, favorite, follow, unfollow,
-    /// unfollow_in_follow_events, block, unblock, unblock_in_block_events, mute, unmute,
-    /// unmute_in_mute_events, tweet_delete, direct_message, direct_message_indicate_typing,
-    /// direct_message_mark_read, user_revoke; or `all` for one of each.
-    #[arg(value_name = "KIND", required_unless_present = "payload")]
+    /// The activity to generate (see --help for every kind), or `all` for one of each; or an X
+    /// Activity API event type (post.create, dm.received, ...).
+    #[arg(
+        value_name = "KIND",
+        required_unless_present = "payload",
+        long_help = kinds_help()
+    )]
     kind: Option<String>,
     /// The subscribed user the activity happens to (default: the payload's `for_user_id`).
     #[arg(long, value_name = "ID")]
     user: Option<String>,
+    /// For news.new: the keyword the news item matches.
+    #[arg(long, value_name = "KEYWORD")]
+    keyword: Option<String>,
+    /// For X Activity API likes, direct messages and chats: which way the event goes, seen
+    /// from the user.
+    #[arg(long, value_name = "DIRECTION", value_parser = ["inbound", "outbound"])]
+    direction: Option<String>,
     /// How many activities to generate (1 to 10000).
     #[arg(long, default_value_t = 1, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -40,13 +51,34 @@ pub(crate) struct Args {
     json: bool,
 }
 
+/// The long help of KIND: every activity the emulator can make, with what happens.
+fn kinds_help() -> String {
+    let width = Activity::ALL
+        .iter()
+        .map(|a| a.name().len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from(
+        "The activity to generate, happening to the subscribed user (--user), or `all` for one \
+         of each (the revoke last: it ends the user's subscription, as at X):\n",
+    );
+    for a in Activity::ALL {
+        let _ = write!(text, "\n  {:<width$}  {}", a.name(), a.description());
+    }
+    text.push_str(
+        "\n\nOr an X Activity API event type, delivered to each matching activity subscription's \
+         webhook and to open activity streams (news.new takes --keyword instead of --user):\n",
+    );
+    for chunk in aaa_model::ActivityType::ALL.chunks(4) {
+        let names: Vec<&str> = chunk.iter().map(|t| t.as_str()).collect();
+        let _ = write!(text, "\n  {}", names.join(", "));
+    }
+    text
+}
+
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     let requests = requests(args)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
+    block_on(Threads::One, async {
         let mut out = std::io::stdout().lock();
         for request in requests {
             let answer = post(&args.emulator, "/_emulator/trigger", &request).await?;
@@ -55,7 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             } else {
                 describe(&request, &answer)
             };
-            writeln!(out, "{line}").map_err(|e| Failure(format!("stdout: {e}")))?;
+            writeln!(out, "{line}").map_err(|e| Failure::new(format!("stdout: {e}")))?;
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -64,11 +96,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// The control requests for the arguments: one per kind (`all` gives every kind).
 fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
     if let Some(path) = &args.payload {
-        let text = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read(path).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
         let payload: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| Failure(format!("{}: not JSON: {e}", path.display())))?;
+            .map_err(|e| Failure::new(format!("{}: not JSON: {e}", path.display())))?;
         if !payload.is_object() {
-            return Err(Failure(format!(
+            return Err(Failure::new(format!(
                 "{}: the payload must be a JSON object",
                 path.display()
             )));
@@ -79,17 +112,22 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         }
         return Ok(vec![request]);
     }
-    let Some(user) = &args.user else {
-        return Err(Failure("--user ID is required with a KIND".to_owned()));
-    };
     let kind = args.kind.as_deref().unwrap_or_default();
+    if kind.contains('.') {
+        return activity_request(args, kind).map(|r| vec![r]);
+    }
+    let Some(user) = &args.user else {
+        return Err(Failure::usage(
+            "--user ID is required with a KIND: the subscribed user the activity happens to",
+        ));
+    };
     let kinds: Vec<&str> = if kind == "all" {
         Activity::ALL.iter().map(|a| a.name()).collect()
     } else if Activity::from_name(kind).is_some() {
         vec![kind]
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
-        return Err(Failure(format!(
+        return Err(Failure::usage(format!(
             "unknown activity {kind:?}; known: {}, all",
             known.join(", ")
         )));
@@ -100,8 +138,64 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
         .collect())
 }
 
+/// The control request for an X Activity API event type.
+fn activity_request(args: &Args, kind: &str) -> Result<serde_json::Value, Failure> {
+    let Some(ty) = aaa_model::ActivityType::from_name(kind) else {
+        return Err(Failure::usage(format!(
+            "unknown X Activity API event type {kind:?} (e.g. post.create, dm.received)"
+        )));
+    };
+    let mut request = serde_json::json!({"kind": ty.as_str(), "count": args.count});
+    if ty == aaa_model::ActivityType::NewsNew {
+        let Some(keyword) = &args.keyword else {
+            return Err(Failure::usage(
+                "news.new is matched by --keyword K".to_owned(),
+            ));
+        };
+        request["keyword"] = keyword.as_str().into();
+    } else {
+        let Some(user) = &args.user else {
+            return Err(Failure::usage(format!("--user ID is required with {ty}")));
+        };
+        request["user_id"] = user.as_str().into();
+    }
+    if let Some(d) = &args.direction {
+        request["direction"] = d.as_str().into();
+    }
+    Ok(request)
+}
+
 fn describe(request: &serde_json::Value, answer: &serde_json::Value) -> String {
     let what = request["kind"].as_str().unwrap_or("payload");
+    if answer.get("event_type").is_some() {
+        let list = |key: &str| -> Vec<&str> {
+            answer[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        let whom = answer["user_id"].as_str().map_or_else(
+            || format!("keyword {}", request["keyword"]),
+            |u| format!("user {u}"),
+        );
+        let webhooks = list("webhooks");
+        return format!(
+            "{} {what} for {whom} -> {} subscription(s), webhook {}, {} stream cop{}",
+            answer["events"],
+            list("subscriptions").len().max(1),
+            if webhooks.is_empty() {
+                "none".to_owned()
+            } else {
+                webhooks.join(", ")
+            },
+            answer["stream_copies"],
+            if answer["stream_copies"] == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+    }
     let webhooks: Vec<&str> = answer["webhooks"]
         .as_array()
         .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
@@ -125,7 +219,7 @@ pub(crate) async fn post(
     let request = http::Request::post(&url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| Failure(format!("bad emulator URL {base:?}: {e}")))?;
+        .map_err(|e| Failure::usage(format!("bad emulator URL {base:?}: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client.request(request).await?;
@@ -135,8 +229,8 @@ pub(crate) async fn post(
     };
     let (status, bytes) = tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
-        .map_err(|_| Failure(format!("the emulator at {base} did not answer in 30 s")))?
-        .map_err(|e| Failure(format!("cannot reach the emulator at {base}: {e}")))?;
+        .map_err(|_| Failure::new(format!("the emulator at {base} did not answer in 30 s")))?
+        .map_err(|e| Failure::new(format!("cannot reach the emulator at {base}: {e}")))?;
     let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if status.is_success() {
         Ok(answer)
@@ -144,6 +238,6 @@ pub(crate) async fn post(
         let why = answer["error"]
             .as_str()
             .map_or_else(|| format!("HTTP {status}"), str::to_owned);
-        Err(Failure(format!("emulator: {why}")))
+        Err(Failure::new(format!("emulator: {why}")))
     }
 }

@@ -391,7 +391,14 @@ fn usage_and_credential_errors_are_one_line() {
         "--token",
         "t",
     ]);
-    assert_one_line_failure(&o, 1, &["--token needs --token-secret"]);
+    assert_one_line_failure(
+        &o,
+        64,
+        &[
+            "--token needs --token-secret",
+            "see aaa oauth1 header --help",
+        ],
+    );
     let o = aaa(&[
         "oauth1",
         "header",
@@ -454,4 +461,113 @@ fn secrets_never_reach_errors() {
         "TOPSECRETVALUE",
     ]);
     assert!(!stderr(&o).contains("TOPSECRETVALUE"));
+}
+
+#[test]
+fn every_usage_mistake_exits_64_and_points_at_the_subcommands_help() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    for (args, needle, help) in [
+        (
+            vec![
+                "subscriptions",
+                "remove",
+                "--webhook",
+                "1",
+                "--base-url",
+                dead.as_str(),
+                "--bearer-token",
+                "t",
+            ],
+            "--user",
+            "aaa subscriptions remove --help",
+        ),
+        (
+            vec!["trigger", "mention", "--emulator", dead.as_str()],
+            "--user",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "webhooks",
+                "list",
+                "--base-url",
+                "ftp://example.com",
+                "--bearer-token",
+                "t",
+            ],
+            "base url",
+            "aaa webhooks list --help",
+        ),
+        (
+            vec!["subscriptions", "count", "--nope"],
+            "--nope",
+            "aaa subscriptions count --help",
+        ),
+    ] {
+        let o = run(&args, None, &[("AAA_BEARER_TOKEN", "")]);
+        assert_one_line_failure(&o, 64, &[needle, help]);
+    }
+}
+
+#[test]
+fn help_never_shows_the_value_of_a_secret_variable() {
+    let env = [
+        ("AAA_CONSUMER_KEY", "VISIBLE-KEY-1"),
+        ("AAA_CONSUMER_SECRET", "VISIBLE-SECRET-2"),
+        ("AAA_ACCESS_TOKEN", "VISIBLE-TOKEN-3"),
+        ("AAA_ACCESS_TOKEN_SECRET", "VISIBLE-SECRET-4"),
+        ("AAA_BEARER_TOKEN", "VISIBLE-BEARER-5"),
+    ];
+    for args in [
+        vec!["oauth1", "header", "--help"],
+        vec!["oauth1", "curl", "--help"],
+        vec!["webhooks", "--help"],
+        vec!["subscriptions", "add", "--help"],
+        vec!["replay", "--help"],
+        vec!["crc", "--help"],
+        vec!["signature", "sign", "--help"],
+    ] {
+        let o = run(&args, None, &env);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let text = stdout(&o);
+        assert!(!text.contains("VISIBLE"), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn a_connection_failure_names_the_url_and_the_cause() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    let o = aaa(&[
+        "webhooks",
+        "list",
+        "--base-url",
+        &dead,
+        "--bearer-token",
+        "t",
+    ]);
+    assert_one_line_failure(&o, 1, &[&dead, "refused"]);
+}
+
+#[test]
+fn subcommands_offer_no_flag_they_ignore() {
+    let o = aaa(&["subscriptions", "count", "--help"]);
+    assert!(!stdout(&o).contains("--allow-local-urls"), "{}", stdout(&o));
+}
+
+#[test]
+fn trigger_help_lists_every_kind_the_emulator_makes() {
+    let o = aaa(&["trigger", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    for a in aaa_emulator::Activity::ALL {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(a.name())),
+            "{} missing from: {text}",
+            a.name()
+        );
+    }
 }

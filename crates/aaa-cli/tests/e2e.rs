@@ -171,7 +171,10 @@ fn every_kind_is_delivered_and_stored_once_despite_duplicates() {
     }
     // unfollow, unblock and unmute come in both forms.
     assert_eq!(kinds["unfollow"], 4);
-    assert_eq!(kinds["tweet_create"], 4, "tweets and mentions");
+    // Posts, mentions, replies both ways, retweets and quotes both ways, retweets of quotes.
+    assert_eq!(kinds["tweet_create"], 20, "every kind of post");
+    assert_eq!(kinds["favorite"], 4, "likes of and by the user");
+    assert_eq!(kinds["direct_message"], 4, "messages received and sent");
 }
 
 #[test]
@@ -303,19 +306,25 @@ fn trigger_reports_mistakes_on_one_line() {
     let emu = spawn_emulate(&["--crc-interval", "off"]);
     let base = emu.base_url();
     let owner = emu.owner("user_id");
-    for (args, needle) in [
+    // Usage mistakes exit 64, what the emulator refuses exits 1.
+    for (args, needle, want) in [
         (
             vec!["trigger", "nope", "--user", &owner],
             "unknown activity",
+            64,
         ),
-        (vec!["trigger", "favorite", "--user", "1"], "no user"),
-        (vec!["trigger", "favorite", "--user", &owner], "subscribe"),
-        (vec!["trigger", "favorite"], "--user"),
+        (vec!["trigger", "favorite", "--user", "1"], "no user", 1),
+        (
+            vec!["trigger", "favorite", "--user", &owner],
+            "subscribe",
+            1,
+        ),
+        (vec!["trigger", "favorite"], "--user", 64),
     ] {
         let mut all = args.clone();
         all.extend(["--emulator", &base]);
         let (code, out, err) = aaa(&all);
-        assert_eq!(code, Some(1), "{args:?}: {out}{err}");
+        assert_eq!(code, Some(want), "{args:?}: {out}{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
@@ -377,7 +386,7 @@ fn an_https_receiver_with_a_test_certificate_is_checked_and_delivered_to() {
     let owner = emu.owner("user_id");
     let base = emu.base_url();
     let (code, out, err) = aaa(&["trigger", "dm", "--user", &owner, "--emulator", &base]);
-    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(code, Some(64), "{out}{err}");
     let (code, out, err) = aaa(&[
         "trigger",
         "direct_message",

@@ -174,9 +174,13 @@ fn lifecycle(api: &str) {
         ));
         assert!(user_ids(&list).is_empty(), "{list}");
     } else {
-        assert_eq!(r.0, Some(1), "{r:?}");
+        // A usage mistake: v2 has no "remove me"; it says what to give instead.
+        assert_eq!(r.0, Some(64), "{r:?}");
         assert_eq!(r.2.lines().count(), 1, "{r:?}");
-        assert!(r.2.contains("not available in this api version"), "{r:?}");
+        assert!(
+            r.2.contains("--user USER_ID") && r.2.contains("aaa subscriptions remove --help"),
+            "{r:?}"
+        );
     }
 
     // A subscription to a webhook that does not exist: X's error on one line.
@@ -202,4 +206,24 @@ fn subscriptions_add_check_count_list_remove_v2() {
 #[test]
 fn subscriptions_add_check_count_list_remove_v1_1() {
     lifecycle("v1.1");
+}
+
+#[test]
+fn check_of_a_webhook_that_does_not_exist_is_xs_error_in_both_versions() {
+    let emu = spawn_emulate(&[]);
+    for api in ["v1.1", "v2"] {
+        let (code, out, err) = run(
+            &emu,
+            api,
+            Some(1),
+            &["subscriptions", "check", "--webhook", "404404"],
+        );
+        assert_eq!(code, Some(1), "{api}: {out}{err}");
+        assert!(out.is_empty(), "{api}: {out}");
+        assert_eq!(err.lines().count(), 1, "{api}: {err}");
+        assert!(
+            err.contains("code 34") && err.contains("Webhook does not exist"),
+            "{api}: {err}"
+        );
+    }
 }

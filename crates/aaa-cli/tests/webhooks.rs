@@ -43,6 +43,21 @@ fn lifecycle(api: &str) {
     assert_eq!(list[0]["id"], id.as_str());
     assert_eq!(list[0]["url"], url.as_str());
     assert_eq!(list[0]["valid"], true);
+    // One documented shape whichever API answered: {"id","url","valid","created_at"}, the time
+    // as "2016-06-02T23:54:02Z".
+    let mut keys: Vec<&str> = list[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["created_at", "id", "url", "valid"], "{out}");
+    let created = list[0]["created_at"].as_str().unwrap();
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && !created.contains('.'),
+        "{out}"
+    );
 
     let (code, out, err) = run(&emu, api, &["list"]);
     assert_eq!(code, Some(0), "{err}");

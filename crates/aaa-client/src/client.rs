@@ -18,25 +18,14 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::error::{Error, ErrorKind};
 use crate::rate_limit::RateLimit;
-use crate::route::{AuthKind, Route};
+use crate::route::{ApiVersion, AuthKind, Route};
+use crate::stream::{ConnectWindow, StreamLimits};
 
 /// X's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
 
 /// The largest answer body read (X's management answers are a few KiB).
 const MAX_BODY: usize = 4 * 1024 * 1024;
-
-/// Which generation of the management API to call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ApiVersion {
-    /// The v1.1 enterprise API (`/1.1/account_activity/...json`). Its paths carry no
-    /// environment name (that was the retired premium tier's `all/:env_name/`).
-    V1_1,
-    /// The v2 API (`/2/webhooks`, `/2/account_activity/...`).
-    #[default]
-    V2,
-}
 
 /// A user's OAuth 1.0a access token and secret. `Debug` prints neither.
 #[derive(Clone)]
@@ -109,12 +98,14 @@ pub struct ClientBuilder {
     consumer_secret: Option<ConsumerSecret>,
     owner: Option<UserToken>,
     bearer: Option<BearerToken>,
+    oauth2_user: Option<BearerToken>,
     timeout: Duration,
     connect_timeout: Duration,
     max_retries: u32,
     backoff: Duration,
     rate_limit_wait: Option<Duration>,
     check_webhook_urls: bool,
+    stream_limits: StreamLimits,
 }
 
 impl Default for ClientBuilder {
@@ -126,12 +117,14 @@ impl Default for ClientBuilder {
             consumer_secret: None,
             owner: None,
             bearer: None,
+            oauth2_user: None,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_retries: 2,
             backoff: Duration::from_millis(500),
             rate_limit_wait: None,
             check_webhook_urls: true,
+            stream_limits: StreamLimits::default(),
         }
     }
 }
@@ -175,6 +168,14 @@ impl ClientBuilder {
         self
     }
 
+    /// An OAuth 2.0 user access token, for the X Activity API calls that accept one (creating
+    /// and listing subscriptions) when a request asks for it with `as_oauth2_user` and gives no
+    /// token of its own.
+    pub fn oauth2_user_token(mut self, token: impl Into<BearerToken>) -> Self {
+        self.oauth2_user = Some(token.into());
+        self
+    }
+
     /// The time allowed for one attempt, from sending to the end of the body (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -214,6 +215,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The activity stream limits this client keeps to across all its stream consumers (X's:
+    /// 2 connections at once, 450 connection attempts per 15 minutes, per app).
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.stream_limits = limits;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -248,12 +256,17 @@ impl ClientBuilder {
                 owner: self.owner,
                 bearer_given: self.bearer.is_some(),
                 bearer: Mutex::new(self.bearer),
+                oauth2_user: self.oauth2_user,
+                connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 backoff: self.backoff,
                 rate_limit_wait: self.rate_limit_wait,
                 check_webhook_urls: self.check_webhook_urls,
                 last_rate_limit: Mutex::new(None),
+                stream_slots: Arc::new(tokio::sync::Semaphore::new(self.stream_limits.connections)),
+                stream_connects: Mutex::new(ConnectWindow::new()),
+                stream_limits: self.stream_limits,
             }),
         })
     }
@@ -297,12 +310,19 @@ struct Inner {
     owner: Option<UserToken>,
     bearer: Mutex<Option<BearerToken>>,
     bearer_given: bool,
+    oauth2_user: Option<BearerToken>,
+    connect_timeout: Duration,
     timeout: Duration,
     max_retries: u32,
     backoff: Duration,
     rate_limit_wait: Option<Duration>,
     check_webhook_urls: bool,
     last_rate_limit: Mutex<Option<RateLimit>>,
+    /// Open activity stream connections (permits held while one is open).
+    stream_slots: Arc<tokio::sync::Semaphore>,
+    /// Recent activity stream connection attempts.
+    stream_connects: Mutex<ConnectWindow>,
+    stream_limits: StreamLimits,
 }
 
 /// A client of X's Account Activity management API. Cheap to clone (one shared connection
@@ -327,6 +347,10 @@ pub(crate) struct Call {
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) json: Option<Vec<u8>>,
     pub(crate) user: Option<UserToken>,
+    /// The authentication to use instead of the route's default (one it accepts).
+    pub(crate) auth: Option<AuthKind>,
+    /// The OAuth 2.0 user token for [`AuthKind::OAuth2User`], instead of the client's.
+    pub(crate) oauth2_user: Option<BearerToken>,
 }
 
 impl Call {
@@ -336,8 +360,58 @@ impl Call {
             query: Vec::new(),
             json: None,
             user: None,
+            auth: None,
+            oauth2_user: None,
         }
     }
+}
+
+/// How a request that accepts several kinds of authentication is to be sent; see
+/// [`Route::accepted_auth`].
+#[derive(Clone, Default)]
+pub(crate) enum AuthChoice {
+    /// The route's default.
+    #[default]
+    Default,
+    /// OAuth 1.0a as this user (or the app owner when `None`).
+    OAuth1User(Option<UserToken>),
+    /// An OAuth 2.0 user token (or the client's when `None`).
+    OAuth2User(Option<BearerToken>),
+}
+
+impl fmt::Debug for AuthChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthChoice::Default => "Default",
+            AuthChoice::OAuth1User(_) => "OAuth1User(<redacted>)",
+            AuthChoice::OAuth2User(_) => "OAuth2User(<redacted>)",
+        })
+    }
+}
+
+impl AuthChoice {
+    /// Sets the call's authentication.
+    pub(crate) fn apply(self, call: &mut Call) {
+        match self {
+            AuthChoice::Default => {}
+            AuthChoice::OAuth1User(user) => {
+                call.auth = Some(AuthKind::OAuth1User);
+                call.user = user;
+            }
+            AuthChoice::OAuth2User(token) => {
+                call.auth = Some(AuthKind::OAuth2User);
+                call.oauth2_user = token;
+            }
+        }
+    }
+}
+
+/// The answer to opening the activity stream.
+pub(crate) enum StreamOpen {
+    /// 2xx: the body streams on.
+    Open(hyper::body::Incoming),
+    /// Any other status, with its (bounded) body.
+    Refused(Raw),
 }
 
 /// A raw answer: status, body, rate limit.
@@ -388,7 +462,15 @@ impl Client {
                 inner.version
             ))
         })?;
-        let auth = route.auth(&inner.version);
+        let auth = match call.auth {
+            None => route.auth(&inner.version),
+            Some(kind) if route.accepted_auth(&inner.version).contains(&kind) => kind,
+            Some(kind) => {
+                return Err(Error::new(ErrorKind::Unsupported)
+                    .with_auth(route.auth(&inner.version))
+                    .with_message(format!("{} does not accept {kind}", route.name())));
+            }
+        };
         let mut url = format!("{}{path}", inner.base);
         for (i, (name, value)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -401,9 +483,7 @@ impl Client {
         let mut waited = false;
         let mut refreshed = false;
         loop {
-            let authorization = self
-                .authorization(auth, &method, &url, call.user.as_ref())
-                .await?;
+            let authorization = self.authorization(auth, &method, &url, &call).await?;
             let mut req = http::Request::builder()
                 .method(method.clone())
                 .uri(&url)
@@ -461,15 +541,114 @@ impl Client {
         }
     }
 
+    /// A permit for one open activity stream connection (waits while the limit is reached).
+    pub(crate) async fn stream_slot(&self) -> tokio::sync::OwnedSemaphorePermit {
+        let slots = Arc::clone(&self.inner.stream_slots);
+        // The semaphore is never closed.
+        match slots.acquire_owned().await {
+            Ok(permit) => permit,
+            Err(_) => unreachable!("the stream semaphore is never closed"),
+        }
+    }
+
+    /// Takes a connection attempt from the window, or says how long until one is free.
+    pub(crate) fn take_stream_connect(&self) -> Option<Duration> {
+        self.inner
+            .stream_connects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .try_take(&self.inner.stream_limits, std::time::Instant::now())
+    }
+
+    /// Forgets a bearer token fetched with `/oauth2/token` (so the next call fetches another);
+    /// returns whether there was one to forget (a given token is kept).
+    pub(crate) fn forget_fetched_bearer(&self) -> bool {
+        if self.inner.bearer_given {
+            return false;
+        }
+        self.inner
+            .bearer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .is_some()
+    }
+
+    /// Opens `GET /2/activity/stream` with the bearer token; the head must arrive within the
+    /// timeout, the body then streams without one.
+    pub(crate) async fn open_stream(
+        &self,
+        query: &[(&'static str, String)],
+    ) -> Result<StreamOpen, Error> {
+        let inner = &*self.inner;
+        let route = Route::ActivityStream;
+        let path = route.path(&inner.version).unwrap_or_default();
+        let mut url = format!("{}{path}", inner.base);
+        for (i, (name, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(name);
+            url.push('=');
+            url.push_str(&aaa_crypto::oauth1::percent_encode(value));
+        }
+        let authorization = self.bearer().await?.authorization_header();
+        let req = http::Request::builder()
+            .method(Method::GET)
+            .uri(&url)
+            .header(AUTHORIZATION, authorization)
+            .header(
+                USER_AGENT,
+                concat!("aaa-client/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| {
+                Error::new(ErrorKind::InvalidConfig)
+                    .with_message("could not build the request")
+                    .with_source(e)
+            })?;
+        let head = tokio::time::timeout(
+            inner.connect_timeout + inner.timeout,
+            inner.http.request(req),
+        )
+        .await
+        .map_err(|_| Error::new(ErrorKind::Timeout))?
+        .map_err(|e| Error::new(ErrorKind::Connect).with_source(e))?;
+        let status = head.status().as_u16();
+        let rate_limit = RateLimit::from_headers(head.headers());
+        if rate_limit.is_some() {
+            *inner
+                .last_rate_limit
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = rate_limit;
+        }
+        if (200..300).contains(&status) {
+            return Ok(StreamOpen::Open(head.into_body()));
+        }
+        let body = tokio::time::timeout(
+            inner.timeout,
+            Limited::new(head.into_body(), 64 * 1024).collect(),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(http_body_util::Collected::to_bytes)
+        .unwrap_or_default();
+        Ok(StreamOpen::Refused(Raw {
+            status,
+            body,
+            rate_limit,
+        }))
+    }
+
     /// One HTTP exchange under the timeout.
     async fn attempt(&self, req: http::Request<Full<Bytes>>) -> Result<Attempt, Error> {
         let inner = &*self.inner;
+        let target = format!("{} {}", req.method(), req.uri());
         let exchange = async {
-            let resp = inner
-                .http
-                .request(req)
-                .await
-                .map_err(|e| Error::new(ErrorKind::Connect).with_source(e))?;
+            let resp = inner.http.request(req).await.map_err(|e| {
+                Error::new(ErrorKind::Connect)
+                    .with_message(target.clone())
+                    .with_source(e)
+            })?;
             let status = resp.status().as_u16();
             let rate_limit = RateLimit::from_headers(resp.headers());
             let body = Limited::new(resp.into_body(), MAX_BODY)
@@ -507,13 +686,25 @@ impl Client {
         auth: AuthKind,
         method: &Method,
         url: &str,
-        user: Option<&UserToken>,
+        call: &Call,
     ) -> Result<String, Error> {
         let inner = &*self.inner;
         let token = match auth {
             AuthKind::Bearer => return Ok(self.bearer().await?.authorization_header()),
+            AuthKind::OAuth2User => {
+                return call
+                    .oauth2_user
+                    .as_ref()
+                    .or(inner.oauth2_user.as_ref())
+                    .map(BearerToken::authorization_header)
+                    .ok_or_else(|| {
+                        Error::new(ErrorKind::MissingCredentials)
+                            .with_auth(auth)
+                            .with_message("give an oauth 2.0 user access token")
+                    });
+            }
             AuthKind::OAuth1AppOwner => inner.owner.as_ref(),
-            AuthKind::OAuth1User => user.or(inner.owner.as_ref()),
+            AuthKind::OAuth1User => call.user.as_ref().or(inner.owner.as_ref()),
         };
         let missing = || {
             Error::new(ErrorKind::MissingCredentials)

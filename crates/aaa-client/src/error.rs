@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::SystemTime;
 
-use aaa_model::rest::codes;
+use aaa_model::rest::{ErrorBody, ProblemKind, codes};
 
 use crate::rate_limit::RateLimit;
 use crate::route::AuthKind;
@@ -38,6 +38,11 @@ pub enum ErrorKind {
     Decode,
     /// Obtaining a bearer token with `POST /oauth2/token` failed.
     Token,
+    /// The request breaks a rule checked before sending (e.g. more than 100 ids in a bulk
+    /// delete); nothing was sent.
+    InvalidRequest,
+    /// The activity stream could not be kept open (see the message for why).
+    Stream,
 }
 
 impl ErrorKind {
@@ -55,6 +60,8 @@ impl ErrorKind {
             ErrorKind::Api => "x answered with an error",
             ErrorKind::Decode => "could not decode x's answer",
             ErrorKind::Token => "could not obtain a bearer token",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::Stream => "the activity stream failed",
         }
     }
 }
@@ -69,6 +76,7 @@ pub struct Error {
     message: Option<String>,
     auth: Option<AuthKind>,
     rate_limit: Option<RateLimit>,
+    problem: Option<ProblemKind>,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -81,6 +89,7 @@ impl Error {
             message: None,
             auth: None,
             rate_limit: None,
+            problem: None,
             source: None,
         }
     }
@@ -109,14 +118,19 @@ impl Error {
     }
 
     /// An error for an answer with a non-success status, classified from the status and X's
-    /// error body (v1.1 `errors[]`, v2 `errors`, RFC 7807).
+    /// error body (v1.1 `errors[]`, v2 `errors` of problems, RFC 7807, the flat
+    /// `{"code","message"}`).
     pub(crate) fn from_response(
         status: u16,
         body: &[u8],
         auth: AuthKind,
         rate_limit: Option<RateLimit>,
     ) -> Self {
-        let (code, message) = match aaa_model::rest::error_summary(body) {
+        let parsed = serde_json::from_slice::<ErrorBody<'_>>(body)
+            .ok()
+            .filter(|b| !b.is_empty());
+        let problem = parsed.as_ref().and_then(ErrorBody::problem_kind);
+        let (code, message) = match parsed.map(|b| b.summary()) {
             Some((code, message)) => (code, (!message.is_empty()).then_some(message)),
             None => (None, None),
         };
@@ -139,8 +153,15 @@ impl Error {
             message,
             auth: (kind == ErrorKind::Authentication).then_some(auth),
             rate_limit,
+            problem,
             source: None,
         }
+    }
+
+    /// The kind of X API v2 problem the answer named (`errors[].type` or `type`), such as
+    /// [`ProblemKind::ResourceNotFound`] for an unknown subscription id.
+    pub fn problem(&self) -> Option<ProblemKind> {
+        self.problem
     }
 
     /// The kind of failure.
@@ -198,6 +219,9 @@ impl fmt::Debug for Error {
         if let Some(r) = &self.rate_limit {
             d.field("rate_limit", r);
         }
+        if let Some(p) = &self.problem {
+            d.field("problem", p);
+        }
         if let Some(s) = &self.source {
             d.field("source", s);
         }
@@ -223,15 +247,29 @@ impl fmt::Display for Error {
         }
         if self.kind == ErrorKind::RateLimited {
             if let Some(r) = &self.rate_limit {
+                let at = aaa_model::Timestamp::from_secs(
+                    i64::try_from(r.reset_epoch_secs()).unwrap_or(i64::MAX),
+                );
+                let (year, month, day, hour, minute, second, _) = at.to_utc();
+                let wait = r.until_reset().as_secs();
                 write!(
                     f,
-                    "; the window resets at {} (epoch seconds)",
-                    r.reset_epoch_secs()
+                    "; the window resets at {year:04}-{month:02}-{day:02} \
+                     {hour:02}:{minute:02}:{second:02} UTC, in {}m {:02}s",
+                    wait / 60,
+                    wait % 60
                 )?;
             }
         }
-        if let Some(s) = &self.source {
-            write!(f, ": {s}")?;
+        // The whole chain of causes: hyper's "client error (Connect)" alone says nothing of
+        // why; its sources name the refused connection, the DNS failure, the TLS problem.
+        let mut cause: Option<&(dyn StdError + 'static)> = self
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static));
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
         }
         Ok(())
     }
@@ -268,5 +306,75 @@ mod tests {
         let e = Error::from_response(502, b"<html>", AuthKind::Bearer, None);
         assert_eq!(e.kind(), &ErrorKind::Api);
         assert_eq!((e.code(), e.message(), e.auth()), (None, None, None));
+
+        // Both X Activity API error shapes.
+        let e = Error::from_response(
+            429,
+            br#"{"code":88,"message":"Rate limit exceeded"}"#,
+            AuthKind::Bearer,
+            None,
+        );
+        assert_eq!(e.kind(), &ErrorKind::RateLimited);
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some(88), Some("Rate limit exceeded"))
+        );
+        let e = Error::from_response(
+            404,
+            br#"{"errors":[{"type":"https://api.x.com/2/problems/resource-not-found",
+                 "title":"Not Found Error","detail":"Could not find subscription with id: [9]."}]}"#,
+            AuthKind::Bearer,
+            None,
+        );
+        assert_eq!(e.kind(), &ErrorKind::Api);
+        assert_eq!(e.problem(), Some(ProblemKind::ResourceNotFound));
+        assert_eq!(
+            e.message(),
+            Some("Could not find subscription with id: [9].")
+        );
+    }
+
+    #[test]
+    fn a_rate_limit_reset_reads_as_a_time_and_a_wait() {
+        let reset = std::time::SystemTime::now() + std::time::Duration::from_secs(14 * 60 + 30);
+        let window = RateLimit {
+            limit: 15,
+            remaining: 0,
+            reset,
+        };
+        let e = Error::from_response(
+            429,
+            br#"{"errors":[{"code":88,"message":"Rate limit exceeded."}]}"#,
+            AuthKind::Bearer,
+            Some(window),
+        );
+        let text = e.to_string();
+        assert!(text.contains(" UTC, in 14m "), "{text}");
+        assert!(!text.contains("epoch"), "{text}");
+    }
+
+    #[test]
+    fn every_cause_is_named() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused here");
+        let e = Error::new(ErrorKind::Connect)
+            .with_message("GET http://127.0.0.1:9/2/webhooks")
+            .with_source(Outer(inner));
+        assert_eq!(
+            e.to_string(),
+            "could not reach x: GET http://127.0.0.1:9/2/webhooks: client error (Connect): \
+             refused here"
+        );
     }
 }

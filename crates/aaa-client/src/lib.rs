@@ -7,10 +7,11 @@ mod rate_limit;
 pub mod replay_plan;
 pub mod request;
 mod route;
+pub mod stream;
 mod webhook_url;
 
-pub use crate::client::{ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};
+pub use crate::client::{Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::rate_limit::RateLimit;
-pub use crate::route::{AuthKind, Route};
+pub use crate::route::{ApiVersion, AuthKind, Route};
 pub use crate::webhook_url::check_webhook_url;

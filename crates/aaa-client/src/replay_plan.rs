@@ -158,19 +158,23 @@ pub enum ReplayPlanError {
         /// The oldest whole minute allowed.
         oldest: Timestamp,
     },
-    /// `from` is less than 31 minutes ago.
+    /// `from` is less than 31 minutes ago (or [`ReplayRules::min_from_age_ms`]).
     FromTooRecent {
         /// `from`.
         from: Timestamp,
         /// The latest whole minute allowed.
         latest: Timestamp,
+        /// How old `from` must be, in milliseconds.
+        min_age_ms: i64,
     },
-    /// `to` is less than 10 minutes ago.
+    /// `to` is less than 10 minutes ago (or [`ReplayRules::min_to_age_ms`]).
     ToTooRecent {
         /// `to`.
         to: Timestamp,
         /// The latest whole minute allowed.
         latest: Timestamp,
+        /// How old `to` must be, in milliseconds.
+        min_age_ms: i64,
     },
 }
 
@@ -200,16 +204,26 @@ impl fmt::Display for ReplayPlanError {
                 t(from),
                 t(oldest)
             ),
-            ReplayPlanError::FromTooRecent { from, latest } => write!(
+            ReplayPlanError::FromTooRecent {
+                from,
+                latest,
+                min_age_ms,
+            } => write!(
                 f,
-                "from {} is less than 31 minutes ago; the latest allowed now is {}",
+                "from {} is less than {} ago; the latest allowed now is {}",
                 t(from),
+                age_words(*min_age_ms),
                 t(latest)
             ),
-            ReplayPlanError::ToTooRecent { to, latest } => write!(
+            ReplayPlanError::ToTooRecent {
+                to,
+                latest,
+                min_age_ms,
+            } => write!(
                 f,
-                "to {} is less than 10 minutes ago; the latest allowed now is {}",
+                "to {} is less than {} ago; the latest allowed now is {}",
                 t(to),
+                age_words(*min_age_ms),
                 t(latest)
             ),
         }
@@ -218,6 +232,55 @@ impl fmt::Display for ReplayPlanError {
 
 impl std::error::Error for ReplayPlanError {}
 
+/// `31 minutes`, `1 minute`, `90 seconds`.
+fn age_words(ms: i64) -> String {
+    let (n, unit) = if ms % MINUTE_MS == 0 {
+        (ms / MINUTE_MS, "minute")
+    } else {
+        (ms / 1000, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// How old a window's ends must be before X takes it. [`ReplayRules::X`] (the default) is X's
+/// rule: `from` at least 31 minutes old and `to` at least 10; a local stand-in for X can be
+/// told to take younger windows, so tests need not wait half an hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReplayRules {
+    /// How old `from` must be, in milliseconds (X: 31 minutes).
+    pub min_from_age_ms: i64,
+    /// How old `to` must be, in milliseconds (X: 10 minutes).
+    pub min_to_age_ms: i64,
+}
+
+impl ReplayRules {
+    /// X's rule: `from` at least 31 minutes old, `to` at least 10 minutes old.
+    pub const X: ReplayRules = ReplayRules {
+        min_from_age_ms: MIN_FROM_AGE_MS,
+        min_to_age_ms: MIN_TO_AGE_MS,
+    };
+
+    /// The earliest time at which X takes `[from, to)` under these rules (the window must also
+    /// still be within the 5-day look-back then: see [`ReplayRules::expires_at`]).
+    pub fn due_at(&self, from: Timestamp, to: Timestamp) -> Timestamp {
+        Timestamp::from_millis(
+            from.as_millis()
+                .saturating_add(self.min_from_age_ms)
+                .max(to.as_millis().saturating_add(self.min_to_age_ms)),
+        )
+    }
+
+    /// The last time at which X still takes a window starting at `from`: 5 days after it.
+    pub fn expires_at(&self, from: Timestamp) -> Timestamp {
+        Timestamp::from_millis(from.as_millis().saturating_add(MAX_LOOKBACK_MS))
+    }
+}
+
+impl Default for ReplayRules {
+    fn default() -> Self {
+        ReplayRules::X
+    }
+}
 /// Parses X's `yyyymmddhhmm` (UTC).
 ///
 /// # Errors
@@ -245,7 +308,7 @@ pub fn floor_minute(t: Timestamp) -> Timestamp {
 }
 
 /// `t` rounded up to a whole minute.
-fn ceil_minute(t: Timestamp) -> Timestamp {
+pub fn ceil_minute(t: Timestamp) -> Timestamp {
     let floor = floor_minute(t);
     if floor == t {
         t
@@ -266,6 +329,20 @@ fn minus(now: Timestamp, ms: i64) -> Timestamp {
 ///
 /// The first rule broken, in that order.
 pub fn check_window(from: Timestamp, to: Timestamp, now: Timestamp) -> Result<(), ReplayPlanError> {
+    check_window_with(ReplayRules::X, from, to, now)
+}
+
+/// [`check_window`] with other minimum ages (see [`ReplayRules`]).
+///
+/// # Errors
+///
+/// The first rule broken, in the order of [`check_window`].
+pub fn check_window_with(
+    rules: ReplayRules,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Result<(), ReplayPlanError> {
     for (bound, time) in [(Bound::From, from), (Bound::To, to)] {
         if floor_minute(time) != time {
             return Err(ReplayPlanError::NotWholeMinute { bound, time });
@@ -281,18 +358,20 @@ pub fn check_window(from: Timestamp, to: Timestamp, now: Timestamp) -> Result<()
             oldest: ceil_minute(oldest),
         });
     }
-    let latest_from = minus(now, MIN_FROM_AGE_MS);
+    let latest_from = minus(now, rules.min_from_age_ms);
     if from > latest_from {
         return Err(ReplayPlanError::FromTooRecent {
             from,
             latest: floor_minute(latest_from),
+            min_age_ms: rules.min_from_age_ms,
         });
     }
-    let latest_to = minus(now, MIN_TO_AGE_MS);
+    let latest_to = minus(now, rules.min_to_age_ms);
     if to > latest_to {
         return Err(ReplayPlanError::ToTooRecent {
             to,
             latest: floor_minute(latest_to),
+            min_age_ms: rules.min_to_age_ms,
         });
     }
     Ok(())
@@ -310,7 +389,22 @@ pub fn plan_replay(
     to: Timestamp,
     now: Timestamp,
 ) -> Result<Vec<ReplayWindow>, ReplayPlanError> {
-    check_window(from, to, now)?;
+    plan_replay_with(ReplayRules::X, kind, from, to, now)
+}
+
+/// [`plan_replay`] with other minimum ages (see [`ReplayRules`]).
+///
+/// # Errors
+///
+/// As [`check_window_with`].
+pub fn plan_replay_with(
+    rules: ReplayRules,
+    kind: ReplayKind,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<ReplayWindow>, ReplayPlanError> {
+    check_window_with(rules, from, to, now)?;
     let span = kind.max_span_ms();
     let mut jobs = Vec::new();
     let mut start = from.as_millis();
@@ -387,6 +481,7 @@ mod tests {
             ReplayPlanError::FromTooRecent {
                 from: t("202605101130"),
                 latest: t("202605101129"),
+                min_age_ms: MIN_FROM_AGE_MS,
             }
         );
         assert!(e.to_string().contains("31 minutes"), "{e}");
@@ -396,6 +491,7 @@ mod tests {
             ReplayPlanError::ToTooRecent {
                 to: t("202605101151"),
                 latest: t("202605101150"),
+                min_age_ms: MIN_TO_AGE_MS,
             }
         );
         assert!(e.to_string().contains("10 minutes"), "{e}");
@@ -491,6 +587,53 @@ mod tests {
             && now - from <= 5 * 24 * 60 * MINUTE_MS
             && now - from >= 31 * MINUTE_MS
             && now - to >= 10 * MINUTE_MS
+    }
+
+    #[test]
+    fn other_minimum_ages() {
+        let t = |s: &str| parse_replay_time(s).unwrap();
+        let now = t("202605101200");
+        let quick = ReplayRules {
+            min_from_age_ms: 60_000,
+            min_to_age_ms: 0,
+        };
+        // X refuses a window that ended a minute ago; rules for a quick stand-in take it.
+        assert!(check_window(t("202605101150"), t("202605101200"), now).is_err());
+        assert_eq!(
+            check_window_with(quick, t("202605101150"), t("202605101200"), now),
+            Ok(())
+        );
+        let e = check_window_with(quick, t("202605101200"), t("202605101201"), now).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "from 202605101200 is less than 1 minute ago; the latest allowed now is 202605101159"
+        );
+        assert_eq!(
+            plan_replay_with(
+                quick,
+                ReplayKind::Webhook,
+                t("202605091100"),
+                t("202605101200"),
+                now
+            )
+            .unwrap()
+            .len(),
+            2
+        );
+        // When X takes a window: from 31 minutes old and to 10 minutes old, whichever is later.
+        assert_eq!(
+            ReplayRules::X.due_at(t("202605101000"), t("202605101005")),
+            t("202605101031")
+        );
+        assert_eq!(
+            ReplayRules::X.due_at(t("202605101000"), t("202605101100")),
+            t("202605101110")
+        );
+        assert_eq!(
+            ReplayRules::X.expires_at(t("202605101000")),
+            t("202605151000")
+        );
+        assert_eq!(age_words(90_000), "90 seconds");
     }
 
     proptest! {

@@ -3,10 +3,20 @@
 
 use std::fmt;
 
-use aaa_model::{UserId, WebhookId};
+use aaa_model::{SubscriptionId, UserId, WebhookId};
 use http::Method;
 
-use crate::client::ApiVersion;
+/// Which generation of the management API to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ApiVersion {
+    /// The v1.1 enterprise API (`/1.1/account_activity/...json`). Its paths carry no
+    /// environment name (that was the retired premium tier's `all/:env_name/`).
+    V1_1,
+    /// The v2 API (`/2/webhooks`, `/2/account_activity/...`).
+    #[default]
+    V2,
+}
 
 /// The authentication an endpoint needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,6 +28,9 @@ pub enum AuthKind {
     OAuth1User,
     /// An app-only OAuth 2.0 bearer token.
     Bearer,
+    /// An OAuth 2.0 user access token (authorization code flow with PKCE), sent as
+    /// `Authorization: Bearer <token>`.
+    OAuth2User,
 }
 
 impl AuthKind {
@@ -27,6 +40,7 @@ impl AuthKind {
             AuthKind::OAuth1AppOwner => "oauth 1.0a as the app owner",
             AuthKind::OAuth1User => "oauth 1.0a as the subscribing user",
             AuthKind::Bearer => "an app-only bearer token",
+            AuthKind::OAuth2User => "an oauth 2.0 user access token",
         }
     }
 }
@@ -94,6 +108,24 @@ pub enum Route {
     },
     /// Redeliver up to 24 hours of a webhook's events (`POST /2/webhooks/replay`, v2 only).
     WebhookReplay,
+    /// Create an X Activity API subscription (`POST /2/activity/subscriptions`).
+    CreateActivitySubscription,
+    /// List the app's X Activity API subscriptions (`GET /2/activity/subscriptions`).
+    ListActivitySubscriptions,
+    /// Change a subscription's tag or webhook (`PUT /2/activity/subscriptions/:id`).
+    UpdateActivitySubscription {
+        /// The subscription.
+        subscription_id: SubscriptionId<'static>,
+    },
+    /// Delete a subscription (`DELETE /2/activity/subscriptions/:id`).
+    DeleteActivitySubscription {
+        /// The subscription.
+        subscription_id: SubscriptionId<'static>,
+    },
+    /// Delete up to 100 subscriptions (`DELETE /2/activity/subscriptions?ids=...`).
+    DeleteActivitySubscriptions,
+    /// The activity stream (`GET /2/activity/stream`, newline-delimited, long-lived).
+    ActivityStream,
 }
 
 impl Route {
@@ -112,6 +144,12 @@ impl Route {
             Route::DeactivateUser { .. } => "deactivate subscription by user id",
             Route::Replay { .. } => "replay",
             Route::WebhookReplay => "webhook replay",
+            Route::CreateActivitySubscription => "create activity subscription",
+            Route::ListActivitySubscriptions => "list activity subscriptions",
+            Route::UpdateActivitySubscription { .. } => "update activity subscription",
+            Route::DeleteActivitySubscription { .. } => "delete activity subscription",
+            Route::DeleteActivitySubscriptions => "delete activity subscriptions",
+            Route::ActivityStream => "activity stream",
         }
     }
 
@@ -121,15 +159,20 @@ impl Route {
             Route::RegisterWebhook
             | Route::Subscribe { .. }
             | Route::Replay { .. }
-            | Route::WebhookReplay => Method::POST,
+            | Route::WebhookReplay
+            | Route::CreateActivitySubscription => Method::POST,
             Route::ListWebhooks
             | Route::CheckSubscription { .. }
             | Route::CountSubscriptions
-            | Route::ListSubscriptions { .. } => Method::GET,
-            Route::TriggerCrc { .. } => Method::PUT,
+            | Route::ListSubscriptions { .. }
+            | Route::ListActivitySubscriptions
+            | Route::ActivityStream => Method::GET,
+            Route::TriggerCrc { .. } | Route::UpdateActivitySubscription { .. } => Method::PUT,
             Route::DeleteWebhook { .. }
             | Route::Deactivate { .. }
-            | Route::DeactivateUser { .. } => Method::DELETE,
+            | Route::DeactivateUser { .. }
+            | Route::DeleteActivitySubscription { .. }
+            | Route::DeleteActivitySubscriptions => Method::DELETE,
         }
     }
 
@@ -140,11 +183,33 @@ impl Route {
     }
 
     /// The path (without query) for `version`; `None` when the version has no such endpoint.
+    /// The X Activity API exists only under `/2/`, whichever Account Activity version the
+    /// client is set to.
     pub fn path(&self, version: &ApiVersion) -> Option<String> {
+        if let Some(path) = self.activity_path() {
+            return Some(path);
+        }
         match version {
             ApiVersion::V1_1 => self.path_v1(),
             ApiVersion::V2 => self.path_v2(),
         }
+    }
+
+    /// The path of an X Activity API route.
+    fn activity_path(&self) -> Option<String> {
+        const XAA: &str = "/2/activity";
+        Some(match self {
+            Route::CreateActivitySubscription
+            | Route::ListActivitySubscriptions
+            | Route::DeleteActivitySubscriptions => format!("{XAA}/subscriptions"),
+            Route::UpdateActivitySubscription { subscription_id }
+            | Route::DeleteActivitySubscription { subscription_id } => format!(
+                "{XAA}/subscriptions/{}",
+                aaa_crypto::oauth1::percent_encode(subscription_id.as_str())
+            ),
+            Route::ActivityStream => format!("{XAA}/stream"),
+            _ => return None,
+        })
     }
 
     fn path_v1(&self) -> Option<String> {
@@ -175,7 +240,7 @@ impl Route {
                 "{BASE}/replay/webhooks/{}/subscriptions/all.json",
                 seg(webhook_id)
             ),
-            Route::WebhookReplay => return None,
+            _ => return None,
         })
     }
 
@@ -205,11 +270,31 @@ impl Route {
                 seg(webhook_id)
             ),
             Route::WebhookReplay => "/2/webhooks/replay".to_owned(),
-            Route::Deactivate { .. } => return None,
+            _ => return None,
         })
     }
 
-    /// The authentication the endpoint needs in `version`.
+    /// Every authentication the endpoint accepts in `version`, the default
+    /// ([`Route::auth`]) first. X's OpenAPI spec lets `POST /2/activity/subscriptions` take an
+    /// OAuth 2.0 user token, OAuth 1.0a user context or the app's bearer token (private event
+    /// types need one of the user kinds), and `GET /2/activity/subscriptions` the same; the other
+    /// X Activity API calls take the bearer token only.
+    pub fn accepted_auth(&self, version: &ApiVersion) -> &'static [AuthKind] {
+        match self {
+            Route::CreateActivitySubscription | Route::ListActivitySubscriptions => {
+                &[AuthKind::Bearer, AuthKind::OAuth2User, AuthKind::OAuth1User]
+            }
+            _ => match self.auth(version) {
+                AuthKind::OAuth1AppOwner => &[AuthKind::OAuth1AppOwner],
+                AuthKind::OAuth1User => &[AuthKind::OAuth1User],
+                AuthKind::OAuth2User => &[AuthKind::OAuth2User],
+                AuthKind::Bearer => &[AuthKind::Bearer],
+            },
+        }
+    }
+
+    /// The authentication the endpoint needs in `version` (its default, when it accepts
+    /// several: see [`Route::accepted_auth`]).
     pub fn auth(&self, version: &ApiVersion) -> AuthKind {
         match (self, version) {
             (
@@ -262,6 +347,23 @@ mod tests {
                 None,
             ),
             (Route::WebhookReplay, None, Some("/2/webhooks/replay")),
+            (
+                Route::CreateActivitySubscription,
+                Some("/2/activity/subscriptions"),
+                Some("/2/activity/subscriptions"),
+            ),
+            (
+                Route::DeleteActivitySubscription {
+                    subscription_id: SubscriptionId::new("19"),
+                },
+                Some("/2/activity/subscriptions/19"),
+                Some("/2/activity/subscriptions/19"),
+            ),
+            (
+                Route::ActivityStream,
+                Some("/2/activity/stream"),
+                Some("/2/activity/stream"),
+            ),
         ];
         for (route, v1, v2) in cases {
             assert_eq!(route.path(&ApiVersion::V1_1).as_deref(), v1, "{route:?}");
@@ -277,5 +379,20 @@ mod tests {
             Route::RegisterWebhook.auth(&ApiVersion::V1_1),
             AuthKind::OAuth1AppOwner
         );
+        let v2 = &ApiVersion::V2;
+        assert_eq!(
+            Route::CreateActivitySubscription.accepted_auth(v2),
+            [AuthKind::Bearer, AuthKind::OAuth2User, AuthKind::OAuth1User]
+        );
+        assert_eq!(Route::ActivityStream.accepted_auth(v2), [AuthKind::Bearer]);
+        assert_eq!(
+            Route::Subscribe {
+                webhook_id: WebhookId::new("1")
+            }
+            .accepted_auth(v2),
+            [AuthKind::OAuth1User]
+        );
+        assert_eq!(Route::DeleteActivitySubscriptions.method(), Method::DELETE);
+        assert!(!Route::CreateActivitySubscription.is_idempotent());
     }
 }

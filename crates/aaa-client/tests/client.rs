@@ -460,7 +460,13 @@ async fn rate_limit_code_88_carries_the_reset() {
     );
     assert_eq!(err.reset(), Some(UNIX_EPOCH + Duration::from_secs(reset)));
     assert_eq!(err.rate_limit().unwrap().remaining, 0);
-    assert!(err.to_string().contains(&reset.to_string()), "{err}");
+    // The reset reads as a time and a wait, not as epoch seconds.
+    let text = err.to_string();
+    assert!(
+        text.contains(" UTC, in 9m ") || text.contains(" UTC, in 10m "),
+        "{err}"
+    );
+    assert!(!text.contains(&reset.to_string()), "{err}");
     // The reset is beyond the cap, so the client did not wait and did not retry.
     assert_eq!(server.seen().len(), 1);
 }

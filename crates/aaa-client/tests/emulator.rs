@@ -396,7 +396,7 @@ async fn a_wrong_crc_answer_is_214_on_register_and_on_trigger() {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::Api, "{version:?}");
-        assert_eq!((e.status(), e.code()), (Some(400), Some(214)));
+        assert_eq!((e.status(), e.code()), (Some(403), Some(214)));
         assert!(e.message().unwrap().contains("Invalid CRC token"), "{e}");
         assert!(emu.emulator.state().webhooks().is_empty());
 
@@ -412,7 +412,7 @@ async fn a_wrong_crc_answer_is_214_on_register_and_on_trigger() {
         let e = bounded(client.trigger_crc(id.clone())).await.unwrap_err();
         assert_eq!(
             (e.status(), e.code()),
-            (Some(400), Some(214)),
+            (Some(403), Some(214)),
             "{version:?}"
         );
         let listed = bounded(client.list_webhooks()).await.unwrap().into_data();
@@ -634,6 +634,8 @@ async fn rate_limits_are_typed_errors_with_the_reset_or_waited_out() {
                 subscriptions: 2,
                 replay: 2,
                 window: Duration::from_secs(2),
+                count: 2,
+                list_subscriptions: 2,
             };
         })
         .await;

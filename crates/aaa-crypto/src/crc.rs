@@ -185,9 +185,30 @@ pub fn crc_response_body(secret: &ConsumerSecret, token: &str) -> Result<String,
     SigningKey::new(secret).crc_response_body(token)
 }
 
+/// The CRC answers of a prepared key: they live beside the token guard, above the signature
+/// primitive they use.
+impl SigningKey {
+    /// The CRC response token for `token`, computed exactly like [`SigningKey::sign`]. This is
+    /// the unguarded primitive; see [`crate::crc_response_token`].
+    pub fn crc_response_token(&self, token: &[u8]) -> String {
+        self.sign(token)
+    }
+
+    /// The CRC response JSON for `token` after [`check_crc_token`]; see
+    /// [`crate::crc_response_body`].
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`CrcTokenError`] when the token's shape is refused.
+    pub fn crc_response_body(&self, token: &str) -> Result<String, CrcTokenError> {
+        check_crc_token(token)?;
+        Ok(response_body(&self.crc_response_token(token.as_bytes())))
+    }
+}
+
 /// Wraps a response token in the CRC response JSON. The token holds only base64 characters and
 /// `sha256=`, none of which need escaping in a JSON string.
-pub(crate) fn response_body(response_token: &str) -> String {
+fn response_body(response_token: &str) -> String {
     let mut body = String::with_capacity(response_token.len() + 22);
     body.push_str("{\"response_token\":\"");
     body.push_str(response_token);

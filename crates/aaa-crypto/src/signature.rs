@@ -6,7 +6,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ring::hmac;
 
-use crate::crc::{CrcTokenError, check_crc_token, response_body};
 use crate::secret::ConsumerSecret;
 
 /// The request header that carries the webhook signature (header names are case-insensitive).
@@ -84,23 +83,6 @@ impl SigningKey {
         out.push_str(SIGNATURE_PREFIX);
         STANDARD.encode_string(tag.as_ref(), &mut out);
         out
-    }
-
-    /// The CRC response token for `token`, computed exactly like [`SigningKey::sign`]. This is
-    /// the unguarded primitive; see [`crate::crc_response_token`].
-    pub fn crc_response_token(&self, token: &[u8]) -> String {
-        self.sign(token)
-    }
-
-    /// The CRC response JSON for `token` after [`check_crc_token`]; see
-    /// [`crate::crc_response_body`].
-    ///
-    /// # Errors
-    ///
-    /// Returns a [`CrcTokenError`] when the token's shape is refused.
-    pub fn crc_response_body(&self, token: &str) -> Result<String, CrcTokenError> {
-        check_crc_token(token)?;
-        Ok(response_body(&self.crc_response_token(token.as_bytes())))
     }
 
     /// Checks `header_value` against `body` with this key alone.

@@ -6,14 +6,13 @@ use aaa_crypto::{ConsumerSecret, TokenSecret};
 use aaa_model::rest::codes;
 use http::{Response, StatusCode};
 
+use crate::consts::{
+    BAD_AUTHENTICATION_DATA, CODE_BAD_AUTHENTICATION_DATA, CODE_WRONG_CREDENTIALS,
+    COULD_NOT_AUTHENTICATE, WRONG_CREDENTIALS,
+};
 use crate::options::Options;
 use crate::reply::{ResponseBody, Version, v1_error, v2_problem};
 use crate::state::State;
-
-/// X's code for "Your credentials do not allow access to this resource."
-pub(crate) const WRONG_CREDENTIALS: i64 = 220;
-/// X's code for "Bad Authentication data."
-pub(crate) const BAD_AUTHENTICATION_DATA: i64 = 215;
 
 /// Who a request was made as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +54,7 @@ pub(crate) fn unauthorized(version: Version) -> Response<ResponseBody> {
         Version::V1 => v1_error(
             StatusCode::UNAUTHORIZED,
             codes::COULD_NOT_AUTHENTICATE,
-            "Could not authenticate you.",
+            COULD_NOT_AUTHENTICATE,
         ),
         Version::V2 => v2_problem(
             StatusCode::UNAUTHORIZED,
@@ -70,8 +69,8 @@ fn wrong_kind(version: Version, need: Need) -> Response<ResponseBody> {
     match version {
         Version::V1 => v1_error(
             StatusCode::FORBIDDEN,
+            CODE_WRONG_CREDENTIALS,
             WRONG_CREDENTIALS,
-            "Your credentials do not allow access to this resource.",
         ),
         Version::V2 => {
             let detail = if need == Need::Bearer {
@@ -106,8 +105,8 @@ pub(crate) fn authenticate(
         return Err(match version {
             Version::V1 => v1_error(
                 StatusCode::BAD_REQUEST,
+                CODE_BAD_AUTHENTICATION_DATA,
                 BAD_AUTHENTICATION_DATA,
-                "Bad Authentication data.",
             ),
             Version::V2 => unauthorized(version),
         });

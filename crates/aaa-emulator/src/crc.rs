@@ -8,9 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use ring::hmac;
-use ring::rand::SystemRandom;
 
-use crate::state::random_text;
+use crate::rng::random_text;
 use crate::web::WebClient;
 
 /// The largest CRC answer read.
@@ -52,9 +51,8 @@ pub(crate) async fn check(
     consumer_secret: &str,
     deadline: Duration,
 ) -> Result<(), CrcFailure> {
-    let rng = SystemRandom::new();
-    let token = random_text(&rng, 48).map_err(|_| CrcFailure::Failed)?;
-    let nonce = random_text(&rng, 16).map_err(|_| CrcFailure::Failed)?;
+    let token = random_text(48).map_err(|_| CrcFailure::Failed)?;
+    let nonce = random_text(16).map_err(|_| CrcFailure::Failed)?;
     let separator = if url.contains('?') { '&' } else { '?' };
     let target = format!("{url}{separator}crc_token={token}&nonce={nonce}");
     let client = client.ok_or(CrcFailure::Failed)?;

@@ -46,14 +46,20 @@
 use core::fmt;
 use std::borrow::Cow;
 
-use aaa_model::{EventKind, Timestamp};
+use aaa_model::EventKind;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use crate::rng::{Rng, mix};
+use crate::time::{post_created_at, revoke_date_time};
 
 /// X's snowflake epoch, in milliseconds since the Unix epoch.
 const TWEPOCH: u64 = 1_288_834_974_657;
 
 /// Posts stay within the 140 code points of a non-extended v1.1 `text`.
 const MAX_TEXT: usize = 140;
+
+/// How long a post can be edited after it is created (30 minutes).
+const EDIT_WINDOW_MS: u64 = 30 * 60 * 1000;
 
 /// The app name used until [`Generator::with_app_name`] sets another.
 const DEFAULT_APP_NAME: &str = "AAA Emulator";
@@ -106,11 +112,36 @@ pub enum Activity {
     /// The subscribed user revokes the app's access (`{"user_event":{"revoke":{...}}}`, without
     /// `for_user_id`).
     UserRevoke,
+    /// The subscribed user replies to a post of the other party (`tweet_create_events`).
+    Reply,
+    /// The other party replies to a post of the subscribed user (`tweet_create_events`).
+    ReplyToUser,
+    /// The subscribed user retweets a post of the other party (`tweet_create_events` with
+    /// `retweeted_status`).
+    Retweet,
+    /// The other party retweets a post of the subscribed user.
+    RetweetOfUser,
+    /// The subscribed user quotes a post of the other party (`tweet_create_events` with
+    /// `is_quote_status`, `quoted_status_id` and `quoted_status`).
+    Quote,
+    /// The other party quotes a post of the subscribed user.
+    QuoteOfUser,
+    /// The subscribed user retweets the other party's quote of one of the subscribed user's
+    /// posts (a retweet whose `retweeted_status` is a quote).
+    RetweetOfQuote,
+    /// The other party retweets the subscribed user's quote of one of the other party's posts.
+    RetweetOfQuoteOfUser,
+    /// The subscribed user likes a post of the other party (`favorite_events`).
+    FavoriteByUser,
+    /// The subscribed user follows the other party (`follow_events`).
+    FollowByUser,
+    /// The subscribed user sends the other party a direct message (`direct_message_events`).
+    DirectMessageSent,
 }
 
 impl Activity {
-    /// Every activity, in declaration order.
-    pub const ALL: [Activity; 17] = [
+    /// Every activity, in declaration order (the revoke last: it ends the subscription).
+    pub const ALL: [Activity; 28] = [
         Activity::TweetCreate,
         Activity::Mention,
         Activity::Favorite,
@@ -127,6 +158,17 @@ impl Activity {
         Activity::DirectMessage,
         Activity::DirectMessageIndicateTyping,
         Activity::DirectMessageMarkRead,
+        Activity::Reply,
+        Activity::ReplyToUser,
+        Activity::Retweet,
+        Activity::RetweetOfUser,
+        Activity::Quote,
+        Activity::QuoteOfUser,
+        Activity::RetweetOfQuote,
+        Activity::RetweetOfQuoteOfUser,
+        Activity::FavoriteByUser,
+        Activity::FollowByUser,
+        Activity::DirectMessageSent,
         Activity::UserRevoke,
     ];
 
@@ -151,6 +193,52 @@ impl Activity {
             Activity::DirectMessageIndicateTyping => "direct_message_indicate_typing",
             Activity::DirectMessageMarkRead => "direct_message_mark_read",
             Activity::UserRevoke => "user_revoke",
+            Activity::Reply => "reply",
+            Activity::ReplyToUser => "reply_to_user",
+            Activity::Retweet => "retweet",
+            Activity::RetweetOfUser => "retweet_of_user",
+            Activity::Quote => "quote",
+            Activity::QuoteOfUser => "quote_of_user",
+            Activity::RetweetOfQuote => "retweet_of_quote",
+            Activity::RetweetOfQuoteOfUser => "retweet_of_quote_of_user",
+            Activity::FavoriteByUser => "favorite_by_user",
+            Activity::FollowByUser => "follow_by_user",
+            Activity::DirectMessageSent => "direct_message_sent",
+        }
+    }
+
+    /// What happens, in a few words, for help texts (`the other party likes a post of the
+    /// subscribed user`).
+    pub const fn description(self) -> &'static str {
+        match self {
+            Activity::TweetCreate => "the user posts (a third are replies)",
+            Activity::Mention => "another user mentions the user",
+            Activity::Favorite => "another user likes the user's post",
+            Activity::Follow => "another user follows the user",
+            Activity::Unfollow => "the user unfollows another",
+            Activity::UnfollowInFollowEvents => "the same, inside follow_events",
+            Activity::Block => "the user blocks another",
+            Activity::Unblock => "the user unblocks another",
+            Activity::UnblockInBlockEvents => "the same, inside block_events",
+            Activity::Mute => "the user mutes another",
+            Activity::Unmute => "the user unmutes another",
+            Activity::UnmuteInMuteEvents => "the same, inside mute_events",
+            Activity::TweetDelete => "the user deletes a post",
+            Activity::DirectMessage => "the user receives a direct message",
+            Activity::DirectMessageIndicateTyping => "another user is typing to the user",
+            Activity::DirectMessageMarkRead => "another user read the user's messages",
+            Activity::UserRevoke => "the user revokes the app (ends the subscription)",
+            Activity::Reply => "the user replies to another",
+            Activity::ReplyToUser => "another user replies to the user",
+            Activity::Retweet => "the user retweets another",
+            Activity::RetweetOfUser => "another user retweets the user",
+            Activity::Quote => "the user quotes another",
+            Activity::QuoteOfUser => "another user quotes the user",
+            Activity::RetweetOfQuote => "the user retweets a quote of their post",
+            Activity::RetweetOfQuoteOfUser => "another user retweets the user's quote",
+            Activity::FavoriteByUser => "the user likes another's post",
+            Activity::FollowByUser => "the user follows another",
+            Activity::DirectMessageSent => "the user sends a direct message",
         }
     }
 
@@ -163,16 +251,25 @@ impl Activity {
     /// [`EventKind::TweetCreate`], `UnfollowInFollowEvents` an [`EventKind::Unfollow`], ...).
     pub const fn event_kind(self) -> EventKind {
         match self {
-            Activity::TweetCreate | Activity::Mention => EventKind::TweetCreate,
-            Activity::Favorite => EventKind::Favorite,
-            Activity::Follow => EventKind::Follow,
+            Activity::TweetCreate
+            | Activity::Mention
+            | Activity::Reply
+            | Activity::ReplyToUser
+            | Activity::Retweet
+            | Activity::RetweetOfUser
+            | Activity::Quote
+            | Activity::QuoteOfUser
+            | Activity::RetweetOfQuote
+            | Activity::RetweetOfQuoteOfUser => EventKind::TweetCreate,
+            Activity::Favorite | Activity::FavoriteByUser => EventKind::Favorite,
+            Activity::Follow | Activity::FollowByUser => EventKind::Follow,
             Activity::Unfollow | Activity::UnfollowInFollowEvents => EventKind::Unfollow,
             Activity::Block => EventKind::Block,
             Activity::Unblock | Activity::UnblockInBlockEvents => EventKind::Unblock,
             Activity::Mute => EventKind::Mute,
             Activity::Unmute | Activity::UnmuteInMuteEvents => EventKind::Unmute,
             Activity::TweetDelete => EventKind::TweetDelete,
-            Activity::DirectMessage => EventKind::DirectMessage,
+            Activity::DirectMessage | Activity::DirectMessageSent => EventKind::DirectMessage,
             Activity::DirectMessageIndicateTyping => EventKind::DirectMessageIndicateTyping,
             Activity::DirectMessageMarkRead => EventKind::DirectMessageMarkRead,
             Activity::UserRevoke => EventKind::UserRevoke,
@@ -243,7 +340,7 @@ impl Generator {
     pub fn new(seed: u64) -> Self {
         Generator {
             seed,
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             last_id: 0,
             last_ms: None,
             last_revoke_secs: None,
@@ -300,6 +397,74 @@ impl Generator {
                 let ms = self.tick(now_ms);
                 let event = self.favorite(&me, &them, ms, &app);
                 delivery(&me, &[], activity, event, Obj::new())
+            }
+            Activity::FavoriteByUser => {
+                let ms = self.tick(now_ms);
+                let event = self.favorite(&them, &me, ms, &app);
+                delivery(&me, &[], activity, event, Obj::new())
+            }
+            Activity::FollowByUser => {
+                let ms = self.tick(now_ms);
+                delivery(
+                    &me,
+                    &[],
+                    activity,
+                    user_action("follow", &me, &them, ms),
+                    Obj::new(),
+                )
+            }
+            Activity::DirectMessageSent => {
+                let ms = self.tick(now_ms);
+                let event = self.direct_message(&me, &them, ms, &app);
+                let maps = Obj::new()
+                    .with("apps", Obj::new().with(app.id.clone(), app.to_json()))
+                    .with("users", dm_users(&me, &them));
+                delivery(&me, &[], activity, event, maps)
+            }
+            Activity::Reply | Activity::ReplyToUser => {
+                let ms = self.tick(now_ms);
+                let tweet = if activity == Activity::Reply {
+                    self.post(&me, Some(&them), ms, &app, Role::ReplyOwn)
+                } else {
+                    self.post(&them, Some(&me), ms, &app, Role::ReplyOther)
+                };
+                delivery(&me, &[], activity, tweet, Obj::new())
+            }
+            Activity::Retweet | Activity::RetweetOfUser => {
+                let ms = self.tick(now_ms);
+                let (by, of) = if activity == Activity::Retweet {
+                    (&me, &them)
+                } else {
+                    (&them, &me)
+                };
+                let age = self.rng.range(60_000, 3 * 86_400_000);
+                let original = self.post(of, None, ms.saturating_sub(age), &app, Role::Embedded);
+                let tweet = self.retweet(by, of, original, ms, &app, activity == Activity::Retweet);
+                delivery(&me, &[], activity, tweet, Obj::new())
+            }
+            Activity::Quote | Activity::QuoteOfUser => {
+                let ms = self.tick(now_ms);
+                let (by, of) = if activity == Activity::Quote {
+                    (&me, &them)
+                } else {
+                    (&them, &me)
+                };
+                let tweet = self.quote(by, of, ms, &app, activity == Activity::Quote);
+                delivery(&me, &[], activity, tweet, Obj::new())
+            }
+            Activity::RetweetOfQuote | Activity::RetweetOfQuoteOfUser => {
+                let ms = self.tick(now_ms);
+                let (by, quoter) = if activity == Activity::RetweetOfQuote {
+                    (&me, &them)
+                } else {
+                    (&them, &me)
+                };
+                let age = self.rng.range(60_000, 86_400_000);
+                let quoted = self.quote(quoter, by, ms.saturating_sub(age), &app, false);
+                let quoted = embedded(quoted);
+                let own = activity == Activity::RetweetOfQuote;
+                let tweet = self.retweet(by, quoter, quoted, ms, &app, own);
+                delivery(&me, &[], activity, tweet, Obj::new())
             }
             Activity::Follow => {
                 let ms = self.tick(now_ms);
@@ -375,7 +540,7 @@ impl Generator {
             Activity::UserRevoke => {
                 let secs = self.tick_second(now_ms);
                 let revoke = Obj::new()
-                    .with("date_time", rfc3339_secs(secs))
+                    .with("date_time", revoke_date_time(secs))
                     .with("target", Obj::new().with("app_id", app.id.clone()))
                     .with("source", Obj::new().with("user_id", me.id.clone()));
                 J::from(Obj::new().with("user_event", Obj::new().with("revoke", revoke)))
@@ -455,6 +620,7 @@ impl Generator {
         let reply_to = match (role, peer) {
             (Role::Own, Some(p)) if self.rng.chance(33) => Some(p),
             (Role::Mention, Some(p)) if self.rng.chance(50) => Some(p),
+            (Role::ReplyOwn | Role::ReplyOther, Some(p)) => Some(p),
             _ => None,
         };
         let mut lead = Vec::new();
@@ -473,14 +639,28 @@ impl Generator {
         let built = Built::new(&pieces, EntityOrder::Post);
 
         let source = match role {
-            Role::Own => app.source_link(),
+            Role::Own | Role::ReplyOwn => app.source_link(),
             _ => (*self.rng.pick(&CLIENTS)).to_owned(),
         };
         let mut t = Obj::new()
-            .with("created_at", created_at(ms))
+            .with("created_at", post_created_at(ms))
             .with("id", id)
             .with("id_str", id.to_string())
             .with("text", built.text.clone());
+        // Edit metadata, as X's "Edit Posts" fundamentals show it on every post since edits.
+        t.push(
+            "edit_history",
+            Obj::new()
+                .with("initial_tweet_id", id.to_string())
+                .with("edit_tweet_ids", J::Arr(vec![J::from(id.to_string())])),
+        );
+        t.push(
+            "edit_controls",
+            Obj::new()
+                .with("editable_until_ms", ms.saturating_add(EDIT_WINDOW_MS))
+                .with("edits_remaining", 5u64),
+        );
+        t.push("editable", true);
         if let Some(p) = reply_to {
             let start = p.screen_name.chars().count() + 2;
             t.push("display_text_range", J::indices(start, built.len));
@@ -549,6 +729,68 @@ impl Generator {
         t.into()
     }
 
+    /// `by` retweets `original` (a post of `of`): a new post whose text is `RT @of: ...`, whose
+    /// only entity is the mention, with the original under `retweeted_status`. Retweets cannot
+    /// be edited.
+    fn retweet(
+        &mut self,
+        by: &Profile,
+        of: &Profile,
+        original: J,
+        ms: u64,
+        app: &AppInfo,
+        own: bool,
+    ) -> J {
+        let role = if own { Role::Own } else { Role::Mention };
+        let J::Obj(mut t) = self.post(by, None, ms, app, role) else {
+            unreachable!("a post is an object")
+        };
+        let quoted_text = match &original {
+            J::Obj(o) => o.get_str("text").unwrap_or_default().to_owned(),
+            _ => String::new(),
+        };
+        let room = MAX_TEXT.saturating_sub(of.screen_name.chars().count() + 6);
+        let mut rest: String = quoted_text.chars().take(room).collect();
+        if rest.chars().count() < quoted_text.chars().count() {
+            rest.pop();
+            rest.push('\u{2026}');
+        }
+        let pieces = [
+            Piece::text("RT "),
+            Piece::mention(of),
+            Piece::text(format!(": {rest}")),
+        ];
+        let built = Built::new(&pieces, EntityOrder::Post);
+        t.set("text", built.text);
+        t.remove("display_text_range");
+        t.set("entities", built.entities);
+        t.remove("possibly_sensitive");
+        t.set("editable", false);
+        t.insert_after("contributors", "retweeted_status", original);
+        J::Obj(t)
+    }
+
+    /// `by` quotes an older post of `of`: `is_quote_status`, `quoted_status_id(_str)` and the
+    /// quoted post under `quoted_status`.
+    fn quote(&mut self, by: &Profile, of: &Profile, ms: u64, app: &AppInfo, own: bool) -> J {
+        let role = if own { Role::Own } else { Role::Mention };
+        let age = self.rng.range(60_000, 3 * 86_400_000);
+        let quoted = self.post(of, None, ms.saturating_sub(age), app, Role::Embedded);
+        let J::Obj(mut t) = self.post(by, None, ms, app, role) else {
+            unreachable!("a post is an object")
+        };
+        let quoted_id = match &quoted {
+            J::Obj(o) => o.get_str("id_str").unwrap_or_default().to_owned(),
+            _ => String::new(),
+        };
+        t.set("is_quote_status", true);
+        let id: u64 = quoted_id.parse().unwrap_or_default();
+        t.insert_after("is_quote_status", "quoted_status_id", id);
+        t.insert_after("quoted_status_id", "quoted_status_id_str", quoted_id);
+        t.insert_after("quoted_status_id_str", "quoted_status", quoted);
+        J::Obj(t)
+    }
+
     /// `liker` likes an older post of `author`.
     fn favorite(&mut self, author: &Profile, liker: &Profile, ms: u64, app: &AppInfo) -> J {
         let id = self.like_id();
@@ -556,7 +798,7 @@ impl Generator {
         let liked = self.post(author, None, ms.saturating_sub(age), app, Role::Embedded);
         Obj::new()
             .with("id", id)
-            .with("created_at", created_at(ms))
+            .with("created_at", post_created_at(ms))
             .with("timestamp_ms", ms)
             .with("favorited_status", liked)
             .with("user", liker.v11())
@@ -668,6 +910,10 @@ enum Role {
     Own,
     Mention,
     Embedded,
+    /// The subscribed user's reply to the peer (always a reply, written with the app).
+    ReplyOwn,
+    /// Another user's reply to the peer (always a reply).
+    ReplyOther,
 }
 
 /// The app the events name.
@@ -732,6 +978,18 @@ fn delivery(
     env.into()
 }
 
+/// A post as it appears inside another (`retweeted_status`): without the stream-only fields.
+fn embedded(post: J) -> J {
+    match post {
+        J::Obj(mut o) => {
+            o.remove("filter_level");
+            o.remove("timestamp_ms");
+            J::Obj(o)
+        }
+        other => other,
+    }
+}
+
 /// A follow, unfollow, block, unblock, mute or unmute of `target` by `source`.
 fn user_action(ty: &'static str, source: &Profile, target: &Profile, ms: u64) -> J {
     Obj::new()
@@ -749,18 +1007,6 @@ fn dm_users(sender: &Profile, recipient: &Profile) -> Obj {
         users.push(recipient.id.clone(), recipient.dm_user());
     }
     users
-}
-
-/// X's v1.1 `created_at` form, e.g. `Wed Oct 10 20:19:24 +0000 2018`.
-fn created_at(ms: u64) -> String {
-    Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)).to_created_at()
-}
-
-/// A revoke's `date_time`, e.g. `2018-05-24T09:48:12+00:00`.
-fn rfc3339_secs(secs: u64) -> String {
-    let (y, mo, d, h, mi, s, _) =
-        Timestamp::from_secs(i64::try_from(secs).unwrap_or(i64::MAX)).to_utc();
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+00:00")
 }
 
 /// A URL as X shows it: no scheme or `www.`, cut at 25 characters with an ellipsis.
@@ -812,7 +1058,7 @@ struct Profile {
 
 impl Profile {
     fn new(seed: u64, party: &Party<'_>) -> Self {
-        let mut r = Rng(seed ^ mix(fnv64(party.user_id.as_bytes())));
+        let mut r = Rng::new(seed ^ mix(fnv64(party.user_id.as_bytes())));
         let numeric = party.user_id.parse::<u64>().ok();
         // Snowflake user ids (from 2016 on) carry their creation time; older accounts get one
         // between 2008 and 2016.
@@ -929,7 +1175,7 @@ impl Profile {
         u.push("listed_count", self.listed);
         u.push("favourites_count", self.favourites);
         u.push("statuses_count", self.statuses);
-        u.push("created_at", created_at(self.created_ms));
+        u.push("created_at", post_created_at(self.created_ms));
         u.push("utc_offset", J::Null);
         u.push("time_zone", J::Null);
         u.push("geo_enabled", self.geo_enabled);
@@ -1188,6 +1434,41 @@ impl Obj {
         self.0.push((key.into(), value.into()));
     }
 
+    /// Replaces the value of `key`, or adds it at the end.
+    fn set(&mut self, key: &'static str, value: impl Into<J>) {
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key.into(), value)),
+        }
+    }
+
+    /// Drops `key` if present.
+    fn remove(&mut self, key: &str) {
+        self.0.retain(|(k, _)| k != key);
+    }
+
+    /// Adds `key` right after `after` (at the end when `after` is absent).
+    fn insert_after(&mut self, after: &str, key: &'static str, value: impl Into<J>) {
+        let at = self
+            .0
+            .iter()
+            .position(|(k, _)| k == after)
+            .map_or(self.0.len(), |i| i + 1);
+        self.0.insert(at, (key.into(), value.into()));
+    }
+
+    /// The string value of `key`.
+    fn get_str(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| match v {
+                J::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+    }
+
     fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<J>) -> Self {
         self.push(key, value);
         self
@@ -1253,57 +1534,6 @@ impl Serialize for J {
             }
         }
     }
-}
-
-// ---- randomness ----
-
-/// splitmix64: tiny, fast, and good enough for invented content.
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// A number in `0..n` (`0` when `n` is 0).
-    fn below(&mut self, n: u64) -> u64 {
-        let wide = u128::from(self.next_u64()) * u128::from(n);
-        u64::try_from(wide >> 64).unwrap_or(0)
-    }
-
-    /// A number in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True with a chance of `percent` in 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        let n = u64::try_from(items.len()).unwrap_or(u64::MAX);
-        &items[usize::try_from(self.below(n)).unwrap_or(0)]
-    }
-
-    fn word(&mut self, words: &[&'static str]) -> &'static str {
-        let word: &&'static str = self.pick(words);
-        word
-    }
-
-    fn alnum(&mut self, n: usize) -> String {
-        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..n).map(|_| char::from(*self.pick(ALNUM))).collect()
-    }
-}
-
-/// The splitmix64 finalizer, a bijection on `u64`.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// 64-bit FNV-1a, to turn a user id into a profile seed.
@@ -1475,6 +1705,7 @@ const BIOS: [&str; 10] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aaa_model::Timestamp;
 
     const NOW: u64 = 1_700_000_000_000;
 
@@ -1497,7 +1728,7 @@ mod tests {
             assert_eq!(Activity::from_name(activity.name()), Some(activity));
             assert_eq!(activity.to_string(), activity.name());
         }
-        assert_eq!(Activity::from_name("retweet"), None);
+        assert_eq!(Activity::from_name("nope"), None);
         assert_eq!(Activity::Mention.event_kind(), EventKind::TweetCreate);
         assert_eq!(
             Activity::UnfollowInFollowEvents.event_kind(),
@@ -1508,11 +1739,89 @@ mod tests {
     }
 
     #[test]
-    fn splitmix_matches_reference_output() {
-        // The first outputs of splitmix64 seeded with 0, from the reference implementation.
-        let mut r = Rng(0);
-        assert_eq!(r.next_u64(), 0xe220_a839_7b1d_cdaf);
-        assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+    fn every_documented_activity_type_is_generated_with_edit_metadata() {
+        let (me, them) = parties();
+        let mut g = Generator::new(3);
+        let mut body = |a| value(&g.envelope(a, &me, &them, "13090192", NOW));
+        let post = |v: &serde_json::Value| v["tweet_create_events"][0].clone();
+        let edits = |t: &serde_json::Value| {
+            assert_eq!(t["edit_history"]["edit_tweet_ids"][0], t["id_str"], "{t}");
+            assert_eq!(t["edit_history"]["initial_tweet_id"], t["id_str"], "{t}");
+            assert_eq!(t["edit_controls"]["edits_remaining"], 5, "{t}");
+            assert!(
+                t["edit_controls"]["editable_until_ms"].as_u64().is_some(),
+                "{t}"
+            );
+            assert!(t["editable"].is_boolean(), "{t}");
+        };
+
+        let t = post(&body(Activity::Retweet));
+        assert_eq!(t["user"]["id_str"], me.user_id);
+        assert_eq!(t["retweeted_status"]["user"]["id_str"], them.user_id);
+        assert!(
+            t["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("RT @tweetinvitest: "),
+            "{t}"
+        );
+        assert_eq!(
+            t["entities"]["user_mentions"][0]["indices"],
+            serde_json::json!([3, 17])
+        );
+        assert_eq!(t["editable"], false);
+        edits(&t);
+        edits(&t["retweeted_status"]);
+
+        let t = post(&body(Activity::RetweetOfUser));
+        assert_eq!(t["user"]["id_str"], them.user_id);
+        assert_eq!(t["retweeted_status"]["user"]["id_str"], me.user_id);
+
+        let t = post(&body(Activity::Quote));
+        assert_eq!(t["user"]["id_str"], me.user_id);
+        assert_eq!(t["is_quote_status"], true);
+        assert_eq!(t["quoted_status"]["user"]["id_str"], them.user_id);
+        assert_eq!(t["quoted_status_id_str"], t["quoted_status"]["id_str"]);
+        edits(&t);
+
+        let t = post(&body(Activity::QuoteOfUser));
+        assert_eq!(t["quoted_status"]["user"]["id_str"], me.user_id);
+
+        let t = post(&body(Activity::RetweetOfQuote));
+        assert_eq!(t["user"]["id_str"], me.user_id);
+        assert_eq!(t["retweeted_status"]["is_quote_status"], true);
+        assert_eq!(
+            t["retweeted_status"]["quoted_status"]["user"]["id_str"],
+            me.user_id
+        );
+        let t = post(&body(Activity::RetweetOfQuoteOfUser));
+        assert_eq!(t["user"]["id_str"], them.user_id);
+        assert_eq!(t["retweeted_status"]["user"]["id_str"], me.user_id);
+
+        let t = post(&body(Activity::Reply));
+        assert_eq!(t["in_reply_to_user_id_str"], them.user_id);
+        assert_eq!(t["user"]["id_str"], me.user_id);
+        let t = post(&body(Activity::ReplyToUser));
+        assert_eq!(t["in_reply_to_user_id_str"], me.user_id);
+        assert_eq!(t["user"]["id_str"], them.user_id);
+
+        let v = body(Activity::FavoriteByUser);
+        assert_eq!(v["favorite_events"][0]["user"]["id_str"], me.user_id);
+        assert_eq!(
+            v["favorite_events"][0]["favorited_status"]["user"]["id_str"],
+            them.user_id
+        );
+        let v = body(Activity::FollowByUser);
+        assert_eq!(v["follow_events"][0]["source"]["id"], me.user_id);
+        assert_eq!(v["follow_events"][0]["target"]["id"], them.user_id);
+        let v = body(Activity::DirectMessageSent);
+        let dm = &v["direct_message_events"][0]["message_create"];
+        assert_eq!(dm["sender_id"], me.user_id);
+        assert_eq!(dm["target"]["recipient_id"], them.user_id);
+
+        // The plain kinds carry the edit metadata too.
+        edits(&post(&body(Activity::TweetCreate)));
+        edits(&post(&body(Activity::Mention)));
     }
 
     #[test]
@@ -1691,7 +2000,7 @@ mod tests {
             .as_str()
             .unwrap();
         let id: u64 = me.user_id.parse().unwrap();
-        assert_eq!(created, created_at((id >> 22) + TWEPOCH));
+        assert_eq!(created, post_created_at((id >> 22) + TWEPOCH));
         assert!(created.starts_with("Thu Apr 02 23:29:") && created.ends_with(" 2020"));
     }
 

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::error::Error;
+
 /// A source of the current time, seconds since the epoch. Tests inject a fixed or movable one.
 #[derive(Clone)]
 pub struct Clock(Arc<dyn Fn() -> u64 + Send + Sync>);
@@ -35,15 +37,20 @@ impl fmt::Debug for Clock {
     }
 }
 
-/// Calls allowed per window for each rate-limited endpoint, per app.
+/// Calls allowed per window for each rate-limited endpoint, per app. Each endpoint has a
+/// window of its own; the defaults are the figures of X's enterprise API reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Webhook calls (register, list, trigger CRC, delete): X documents 15 per 15 minutes.
+    /// Register, validate (trigger CRC), delete and list webhooks: X documents 15 per
+    /// 15 minutes for each.
     pub webhooks: u32,
-    /// Subscription calls (subscribe, check, count, list, deactivate): X documents 500 per 15
-    /// minutes.
+    /// Subscribe, check and deactivate (both forms): X documents 500 per 15 minutes for each.
     pub subscriptions: u32,
-    /// Replay calls (all three replay endpoints): X documents 5 per 15 minutes.
+    /// `GET subscriptions/count`: X documents 15 per 15 minutes.
+    pub count: u32,
+    /// `GET webhooks/:id/subscriptions/all/list`: X documents 50 per 15 minutes.
+    pub list_subscriptions: u32,
+    /// Each of the three replay endpoints: 5 per 15 minutes.
     pub replay: u32,
     /// The window length.
     pub window: Duration,
@@ -54,8 +61,25 @@ impl Default for RateLimits {
         Self {
             webhooks: 15,
             subscriptions: 500,
+            count: 15,
+            list_subscriptions: 50,
             replay: 5,
             window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl RateLimits {
+    /// The same limit for every endpoint, in windows of `window`: for tests that exhaust a
+    /// window quickly.
+    pub fn uniform(per_window: u32, window: Duration) -> Self {
+        Self {
+            webhooks: per_window,
+            subscriptions: per_window,
+            count: per_window,
+            list_subscriptions: per_window,
+            replay: per_window,
+            window,
         }
     }
 }
@@ -93,8 +117,9 @@ pub struct Delivery {
     /// The wait before each retry of a delivery that did not get a 200. The default, three retries
     /// 25 s, 75 s and 200 s apart, spreads them over the five minutes X's retry guide describes.
     pub retry_delays: Vec<Duration>,
-    /// How often every webhook is CRC-checked again; `None` never. X's documents say hourly
-    /// (v2) and daily (v1.1 enterprise); the default is hourly.
+    /// How often every valid webhook is CRC-checked again; `None` never. X's enterprise
+    /// reference describes a daily check, the default; the v2 pages say hourly. Set it short for
+    /// fast tests.
     pub crc_interval: Option<Duration>,
     /// Injected faults; none by default.
     pub faults: Faults,
@@ -111,9 +136,63 @@ impl Default for Delivery {
                 Duration::from_secs(75),
                 Duration::from_secs(200),
             ],
-            crc_interval: Some(Duration::from_secs(60 * 60)),
+            crc_interval: Some(Duration::from_secs(24 * 60 * 60)),
             faults: Faults::default(),
             seed: 0,
+        }
+    }
+}
+
+/// How the X Activity API is emulated: its limits and the activity stream's timing.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ActivityOptions {
+    /// Subscriptions an app may hold (X's self-serve tier: 1,500; enterprise 75,000; partner
+    /// 150,000).
+    pub subscription_limit: usize,
+    /// Calls per window to each `/2/activity/subscriptions` endpoint, per app (X: 500 per 15
+    /// minutes, in the window of [`RateLimits::window`]).
+    pub rate_limit: u32,
+    /// Activity stream connections open at once per app (X: 2).
+    pub stream_connections: usize,
+    /// Activity stream connection attempts per window per app (X: 450 per 15 minutes).
+    pub stream_connects: u32,
+    /// The keep-alive newline is sent after this long without an event (X: at least every
+    /// 20 seconds).
+    pub keepalive: Duration,
+    /// Events queued for one stream connection before it is cut off as too slow.
+    pub stream_buffer: usize,
+}
+
+impl Default for ActivityOptions {
+    fn default() -> Self {
+        Self {
+            subscription_limit: 1_500,
+            rate_limit: 500,
+            stream_connections: 2,
+            stream_connects: 450,
+            keepalive: Duration::from_secs(20),
+            stream_buffer: 10_000,
+        }
+    }
+}
+
+/// How old a replay window's ends must be before the emulator takes it. X's rule, the default:
+/// `from_date` at least 31 minutes ago and `to_date` at least 10 minutes ago. Tests set shorter
+/// ages so that a window can be replayed within seconds of its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayMinAge {
+    /// How old `from_date` must be.
+    pub from: Duration,
+    /// How old `to_date` must be.
+    pub to: Duration,
+}
+
+impl Default for ReplayMinAge {
+    fn default() -> Self {
+        Self {
+            from: Duration::from_secs(31 * 60),
+            to: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -138,6 +217,10 @@ pub struct Options {
     /// Root certificates trusted for `https` webhook URLs besides the webpki roots (for
     /// example the CA of a receiver's self-signed test certificate).
     pub tls_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
+    /// The X Activity API's limits and stream timing.
+    pub activity: ActivityOptions,
+    /// How old a replay window's ends must be (X's 31 and 10 minutes by default).
+    pub replay_min_age: ReplayMinAge,
 }
 
 impl Options {
@@ -147,14 +230,14 @@ impl Options {
     /// # Errors
     ///
     /// When the file cannot be read or holds no certificate.
-    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, crate::Error> {
+    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, Error> {
         use rustls_pki_types::CertificateDer;
         use rustls_pki_types::pem::PemObject;
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
             .and_then(Iterator::collect)
-            .map_err(|e| crate::Error::config(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
         if certs.is_empty() {
-            return Err(crate::Error::config(format!(
+            return Err(Error::config(format!(
                 "{}: no certificate found",
                 path.display()
             )));
@@ -175,6 +258,8 @@ impl Default for Options {
             clock: Clock::system(),
             delivery: Delivery::default(),
             tls_roots: Vec::new(),
+            activity: ActivityOptions::default(),
+            replay_min_age: ReplayMinAge::default(),
         }
     }
 }

@@ -1,12 +1,63 @@
 //! Response bodies in X's shapes: v1.1 `{"errors":[{"code","message"}]}`, v2 `{"data":...}`,
 //! `{"errors":[...],"title","detail","type"}` and RFC 7807 problem documents.
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::Full;
+use http_body::{Body, Frame, SizeHint};
 
-/// The response body type.
-pub type ResponseBody = Full<Bytes>;
+use crate::delivery::stream::StreamFeed;
+
+/// The body of the emulator's answers: a whole body, or the activity stream's endless one.
+#[derive(Debug)]
+pub struct ResponseBody(Kind);
+
+#[derive(Debug)]
+enum Kind {
+    Full(Option<Bytes>),
+    Stream(StreamFeed),
+}
+
+impl ResponseBody {
+    /// A whole body.
+    pub(crate) fn full(bytes: Bytes) -> Self {
+        ResponseBody(Kind::Full(Some(bytes).filter(|b| !b.is_empty())))
+    }
+
+    /// The activity stream's body.
+    pub(crate) fn stream(feed: StreamFeed) -> Self {
+        ResponseBody(Kind::Stream(feed))
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut self.get_mut().0 {
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Stream(feed) => feed.poll_next(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(&self.0, Kind::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Stream(_) => SizeHint::default(),
+        }
+    }
+}
 
 /// Which API generation a request addressed; errors are written in its shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +71,7 @@ pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response<Re
 }
 
 pub(crate) fn no_content() -> Response<ResponseBody> {
-    let mut res = Response::new(Full::new(Bytes::new()));
+    let mut res = Response::new(ResponseBody::full(Bytes::new()));
     *res.status_mut() = StatusCode::NO_CONTENT;
     res
 }
@@ -30,7 +81,7 @@ fn with_type(
     body: String,
     content_type: &'static str,
 ) -> Response<ResponseBody> {
-    let mut res = Response::new(Full::new(Bytes::from(body)));
+    let mut res = Response::new(ResponseBody::full(Bytes::from(body)));
     *res.status_mut() = status;
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -7,7 +7,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::service::Emulator;
+use crate::emulator::Emulator;
 
 /// How long a client has to send its request headers.
 const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -67,6 +67,8 @@ pub async fn serve(
     if let Some(task) = rechecks {
         task.abort();
     }
+    // Activity stream responses never end by themselves.
+    emulator.close_streams();
     graceful.shutdown().await;
     Ok(())
 }

@@ -5,15 +5,18 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
-use ring::rand::{SecureRandom, SystemRandom};
+use bytes::Bytes;
 use serde::Deserialize;
 
+use crate::activity_state::ActivityState;
 use crate::error::Error;
+use crate::rng::{random_id, random_text};
 
-/// Default number of webhooks an app may register (what X gives a v1.1 environment).
-pub const DEFAULT_WEBHOOK_LIMIT: usize = 1;
-/// Default number of subscriptions an app may hold.
-pub const DEFAULT_SUBSCRIPTION_LIMIT: usize = 15;
+/// Default number of webhooks an app may register: the 3 of X's enterprise tier.
+pub const DEFAULT_WEBHOOK_LIMIT: usize = 3;
+/// Default number of subscriptions an app may hold: the 500 of X's enterprise tier (its
+/// `provisioned_count`).
+pub const DEFAULT_SUBSCRIPTION_LIMIT: usize = 500;
 
 /// A registered app: its id, consumer credentials, owner and limits.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -33,8 +36,8 @@ pub struct App {
     /// How many users the app may subscribe, over all its webhooks.
     #[serde(default = "default_subscription_limit")]
     pub subscription_limit: usize,
-    /// Whether the app may manage subscriptions at all; when false, subscription calls answer
-    /// error 348 as X does for an app that is not allowed to.
+    /// Whether the app has Account Activity access; when false, subscription calls answer
+    /// error 348 and listing webhooks error 99, as X does for an app that is not allowed to.
     #[serde(default = "yes")]
     pub subscriptions_permitted: bool,
 }
@@ -94,6 +97,15 @@ pub struct Webhook {
     pub subscriptions: BTreeSet<String>,
 }
 
+/// An attempted delivery, kept for replay.
+#[derive(Clone, Debug)]
+pub(crate) struct Logged {
+    pub(crate) webhook_id: String,
+    /// When it was first attempted, seconds since the epoch on the emulator's timeline.
+    pub(crate) at: u64,
+    pub(crate) body: Bytes,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Seed {
@@ -117,9 +129,11 @@ pub struct State {
     /// (app id, endpoint) -> (window end, calls made).
     pub(crate) rate_windows: HashMap<(String, &'static str), (u64, u32)>,
     /// Every attempted delivery of the last five days, oldest first, for replay.
-    pub(crate) log: Vec<crate::delivery::Logged>,
+    pub(crate) log: Vec<Logged>,
     /// Webhook id -> the id of its replay job under way.
     pub(crate) replay_jobs: HashMap<String, String>,
+    /// X Activity API subscriptions and OAuth 2.0 user tokens.
+    pub(crate) activity: ActivityState,
 }
 
 fn default_webhook_limit() -> usize {
@@ -168,9 +182,11 @@ impl State {
                 )));
             }
         }
+        let activity = ActivityState::new(&apps, &users)?;
         Ok(Self {
             apps,
             users,
+            activity,
             ..Self::default()
         })
     }
@@ -207,27 +223,35 @@ impl State {
     ///
     /// When the system random generator fails.
     pub fn generate(extra_users: usize) -> Result<Self, Error> {
-        let rng = SystemRandom::new();
         let mut users = Vec::with_capacity(extra_users + 1);
         for i in 0..=extra_users {
-            let user_id = random_id(&rng)?.to_string();
+            let user_id = random_id()?.to_string();
             users.push(User {
-                access_token: format!("{user_id}-{}", random_text(&rng, 40)?),
-                access_token_secret: random_text(&rng, 45)?,
+                access_token: format!("{user_id}-{}", random_text(40)?),
+                access_token_secret: random_text(45)?,
                 screen_name: format!("emulated_user_{i}"),
                 user_id,
             });
         }
         let app = App {
-            app_id: random_id(&rng)?.to_string(),
-            consumer_key: random_text(&rng, 25)?,
-            consumer_secret: random_text(&rng, 50)?,
+            app_id: random_id()?.to_string(),
+            consumer_key: random_text(25)?,
+            consumer_secret: random_text(50)?,
             owner: users[0].user_id.clone(),
             webhook_limit: DEFAULT_WEBHOOK_LIMIT,
             subscription_limit: DEFAULT_SUBSCRIPTION_LIMIT,
             subscriptions_permitted: true,
         };
         Self::new(vec![app], users)
+    }
+
+    /// Sets every app's webhook and subscription limits (for a generated state; a TOML seed
+    /// sets them per app).
+    pub fn set_limits(&mut self, webhooks: usize, subscriptions: usize) {
+        for app in &mut self.apps {
+            app.webhook_limit = webhooks;
+            app.subscription_limit = subscriptions;
+        }
     }
 
     /// Records the URL the emulator is reachable at, for [`State::summary_json`].
@@ -252,8 +276,10 @@ impl State {
 
     /// One JSON object (one line) with the base URL and every credential, for a test harness to
     /// read: `{"base_url","apps":[{"app_id","consumer_key","consumer_secret","owner":{"user_id",
-    /// "access_token","access_token_secret"}}],"users":[{"user_id","screen_name","access_token",
-    /// "access_token_secret"}]}`. It holds secrets: print it only where the caller asked for it.
+    /// "access_token","access_token_secret"},"oauth2_user_tokens":{"<user id>":"<token>"}}],
+    /// "users":[{"user_id","screen_name","access_token","access_token_secret"}]}` (the OAuth 2.0
+    /// user access tokens each user granted the app, for the X Activity API). It holds secrets:
+    /// print it only where the caller asked for it.
     pub fn summary_json(&self) -> String {
         let apps: Vec<serde_json::Value> = self
             .apps
@@ -269,6 +295,14 @@ impl State {
                         "access_token": owner.map(|u| u.access_token.as_str()),
                         "access_token_secret": owner.map(|u| u.access_token_secret.as_str()),
                     },
+                    "oauth2_user_tokens": self
+                        .users
+                        .iter()
+                        .filter_map(|u| {
+                            let t = self.activity.oauth2_token(&app.app_id, &u.user_id)?;
+                            Some((u.user_id.clone(), serde_json::Value::from(t)))
+                        })
+                        .collect::<serde_json::Map<String, serde_json::Value>>(),
                 })
             })
             .collect();
@@ -297,7 +331,7 @@ impl State {
         if self.app(app_id).is_none() {
             return Err(Error::config(format!("no app has the id {app_id}")));
         }
-        let id = random_id(&SystemRandom::new())?.to_string();
+        let id = random_id()?.to_string();
         self.webhooks.push(Webhook {
             id: id.clone(),
             app_id: app_id.to_owned(),
@@ -321,33 +355,6 @@ impl State {
     pub(crate) fn app(&self, app_id: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.app_id == app_id)
     }
-}
-
-/// A random positive 63-bit id.
-pub(crate) fn random_id(rng: &SystemRandom) -> Result<u64, Error> {
-    let mut buf = [0u8; 8];
-    rng.fill(&mut buf)
-        .map_err(|_| Error::config("the system random generator failed"))?;
-    Ok((u64::from_le_bytes(buf) >> 1).max(1))
-}
-
-/// `len` random ASCII letters and digits, without modulo bias.
-pub(crate) fn random_text(rng: &SystemRandom, len: usize) -> Result<String, Error> {
-    const ALPHANUMERIC: &[u8; 62] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(len);
-    let mut buf = [0u8; 64];
-    while out.len() < len {
-        rng.fill(&mut buf)
-            .map_err(|_| Error::config("the system random generator failed"))?;
-        for &b in buf.iter().filter(|&&b| b < 248) {
-            out.push(char::from(ALPHANUMERIC[usize::from(b % 62)]));
-            if out.len() == len {
-                break;
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -223,6 +223,17 @@ impl Setup {
         )
     }
 
+    /// A call signed with OAuth 1.0a as the app's owner (aaa-crypto's signer).
+    async fn owner_call(&self, method: Method, path: &str) -> (StatusCode, Value) {
+        use aaa_crypto::oauth1::{Credentials, Request as OAuthRequest, Signer};
+        let creds = Credentials::new("deliveryKey", SECRET).with_token("2001-t", "ts1");
+        let url = format!("{}{path}", self.base);
+        let signed = Signer::new(creds)
+            .sign(&OAuthRequest::new(method.as_str(), url.as_str()))
+            .unwrap();
+        self.call(method, path, Some(&signed.header), "").await
+    }
+
     async fn bearer(&self) -> String {
         let basic = STANDARD.encode(format!("deliveryKey:{SECRET}"));
         let client: Client<HttpConnector, Full<Bytes>> =
@@ -387,11 +398,69 @@ async fn periodic_crc_marks_a_failing_webhook_invalid_and_it_gets_nothing() {
         s.emulator.deliver("2001", &[body(1)]),
         Err(TriggerError::NotSubscribed("2001".into()))
     );
+    // A passing answer does not bring it back by itself: it stays invalid until a PUT.
     hook.hook.lock().unwrap().crc_broken = false;
+    assert_eq!(
+        s.emulator.recheck_webhooks().await,
+        vec![(id.clone(), false)]
+    );
+    assert_eq!(
+        s.emulator.deliver("2001", &[body(1)]),
+        Err(TriggerError::NotSubscribed("2001".into()))
+    );
+    let (status, v) = s
+        .owner_call(
+            Method::PUT,
+            &format!("/1.1/account_activity/webhooks/{id}.json"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
     assert_eq!(s.emulator.recheck_webhooks().await, vec![(id, true)]);
     s.emulator.deliver("2001", &[body(1)]).unwrap();
     s.emulator.settled().await;
     assert_eq!(hook.bodies().len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoke_ends_the_users_subscriptions_to_the_app() {
+    let s = setup(|_| {}).await;
+    let hook = HookServer::start().await;
+    let id = s.webhook(&hook, &["2001", "2002"]);
+    s.emulator
+        .trigger(aaa_emulator::Activity::UserRevoke, "2001", 1)
+        .unwrap();
+    s.emulator.settled().await;
+    let got = hook.bodies();
+    assert_eq!(got.len(), 1, "the revoke itself is delivered");
+    assert_eq!(got[0]["user_event"]["revoke"]["source"]["user_id"], "2001");
+    assert_eq!(
+        s.emulator.deliver("2001", &[body(1)]),
+        Err(TriggerError::NotSubscribed("2001".into())),
+        "nothing more for the user who revoked"
+    );
+    let subs = s
+        .emulator
+        .state()
+        .webhook_mut(&id)
+        .unwrap()
+        .subscriptions
+        .clone();
+    assert_eq!(subs.into_iter().collect::<Vec<_>>(), ["2002"]);
+
+    // The same for a revoke given as a payload.
+    let revoke = r#"{"user_event":{"revoke":{"date_time":"2018-05-24T09:48:12+00:00","target":{"app_id":"77"},"source":{"user_id":"2002"}}}}"#;
+    s.emulator
+        .deliver("2002", &[Bytes::from_static(revoke.as_bytes())])
+        .unwrap();
+    s.emulator.settled().await;
+    assert!(
+        s.emulator
+            .state()
+            .webhook_mut(&id)
+            .unwrap()
+            .subscriptions
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -318,6 +318,11 @@ string_id!(
     JobId,
     "job id"
 );
+string_id!(
+    /// An X Activity API subscription id (`subscription_id`, digits in X's answers).
+    SubscriptionId,
+    "subscription id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -184,6 +184,7 @@ pub fn int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D:
 struct TextVisitor {
     null_string: bool,
     numbers: bool,
+    bools: bool,
 }
 
 impl<'de> Visitor<'de> for TextVisitor {
@@ -242,6 +243,14 @@ impl<'de> Visitor<'de> for TextVisitor {
         }
     }
 
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        if self.bools {
+            Ok(Some(Text::from_static(if v { "true" } else { "false" })))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Bool(v), &self))
+        }
+    }
+
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
@@ -260,6 +269,7 @@ pub fn url<'de: 'a, 'a, D: Deserializer<'de>>(
     deserializer.deserialize_any(TextVisitor {
         null_string: true,
         numbers: false,
+        bools: false,
     })
 }
 
@@ -275,6 +285,24 @@ pub fn text_or_number<'de: 'a, 'a, D: Deserializer<'de>>(
     deserializer.deserialize_any(TextVisitor {
         null_string: false,
         numbers: true,
+        bools: false,
+    })
+}
+
+/// Reads any JSON scalar as text: strings as they are, numbers as their decimal text, booleans
+/// as `true` / `false`; `null` reads as `None` (used where X's documentation promises a string
+/// but the value may be a flag, as in `profile.update.verified_badge`).
+///
+/// # Errors
+///
+/// For arrays and objects.
+pub fn scalar<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Text<'a>>, D::Error> {
+    deserializer.deserialize_any(TextVisitor {
+        null_string: false,
+        numbers: true,
+        bools: true,
     })
 }
 
@@ -296,6 +324,8 @@ mod tests {
         u: Option<Text<'a>>,
         #[serde(default, borrow, deserialize_with = "text_or_number")]
         t: Option<Text<'a>>,
+        #[serde(default, borrow, deserialize_with = "scalar")]
+        s: Option<Text<'a>>,
     }
 
     fn s(json: &str) -> S<'_> {
@@ -339,5 +369,17 @@ mod tests {
         assert_eq!(s(r#"{"t":"1DA1F2"}"#).t.unwrap(), "1DA1F2");
         assert_eq!(s(r#"{"t":"null"}"#).t.unwrap(), "null");
         assert!(serde_json::from_str::<S<'_>>(r#"{"t":true}"#).is_err());
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(s(r#"{"s":"blue"}"#).s.unwrap(), "blue");
+        assert!(s(r#"{"s":"blue"}"#).s.unwrap().is_borrowed());
+        assert_eq!(s(r#"{"s":true}"#).s.unwrap(), "true");
+        assert_eq!(s(r#"{"s":false}"#).s.unwrap(), "false");
+        assert_eq!(s(r#"{"s":12}"#).s.unwrap(), "12");
+        assert_eq!(s(r#"{"s":null}"#).s, None);
+        assert!(serde_json::from_str::<S<'_>>(r#"{"s":{}}"#).is_err());
+        assert!(serde_json::from_str::<S<'_>>(r#"{"s":[]}"#).is_err());
     }
 }

@@ -13,11 +13,15 @@ mod text;
 pub mod time;
 
 pub use event::{
-    ActivityEvent, DirectMessageEvent, Envelope, Event, FavoriteEvent, MarkReadEvent,
-    ReplayJobStatus, RevokeEvent, Tweet, TweetDeleteEvent, TypingEvent, UnknownEvent, User,
-    UserActionEvent, decode_activity, decode_event, decode_event_with,
+    ActivityEvent, ActivityPayload, ActivityType, DirectMessageEvent, Envelope, Event,
+    FavoriteEvent, MarkReadEvent, ReplayJobStatus, RevokeEvent, Tweet, TweetDeleteEvent,
+    TypingEvent, UnknownEvent, User, UserActionEvent, decode_activity, decode_event,
+    decode_event_with,
 };
-pub use id::{AppId, DmEventId, JobId, MediaId, ParseIdError, RuleId, TweetId, UserId, WebhookId};
+pub use id::{
+    AppId, DmEventId, JobId, MediaId, ParseIdError, RuleId, SubscriptionId, TweetId, UserId,
+    WebhookId,
+};
 pub use kind::EventKind;
 pub use raw::RawJson;
 pub use text::Text;

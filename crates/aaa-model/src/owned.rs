@@ -1,6 +1,6 @@
 //! Conversion of borrowed values into `'static` ones, and the macros that derive it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
 use crate::{Text, Timestamp};
@@ -59,6 +59,20 @@ where
     }
 }
 
+impl<K, V> IntoStatic for BTreeMap<K, V>
+where
+    K: IntoStatic,
+    K::Static: Ord,
+    V: IntoStatic,
+{
+    type Static = BTreeMap<K::Static, V::Static>;
+    fn into_static(self) -> Self::Static {
+        self.into_iter()
+            .map(|(k, v)| (k.into_static(), v.into_static()))
+            .collect()
+    }
+}
+
 /// Types that own all their data already convert to themselves.
 macro_rules! static_types {
     ($($t:ty),* $(,)?) => {
@@ -93,6 +107,13 @@ static_types!(
 
 impl IntoStatic for crate::WebhookId<'_> {
     type Static = crate::WebhookId<'static>;
+    fn into_static(self) -> Self::Static {
+        self.into_owned()
+    }
+}
+
+impl IntoStatic for crate::SubscriptionId<'_> {
+    type Static = crate::SubscriptionId<'static>;
     fn into_static(self) -> Self::Static {
         self.into_owned()
     }

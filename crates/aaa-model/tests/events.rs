@@ -260,12 +260,24 @@ fn activity_events() {
     assert_eq!(a.event_uuid.as_deref(), Some("-1234567890123456789"));
     assert_eq!(a.user_id(), Some(UserId::new(2_244_994_945)));
     assert_eq!(a.tag.as_deref(), Some("inbox"));
+    assert_eq!(
+        a.includes.as_ref().unwrap().users[0].id.get(),
+        3_300_000_000
+    );
     assert!(
-        a.includes
+        a.raw_includes
             .as_ref()
             .unwrap()
             .get()
             .starts_with(r#"{"users""#)
+    );
+    let aaa_model::ActivityPayload::DirectMessage(dm) = &a.payload else {
+        panic!("a dm.received payload is a DmActivity")
+    };
+    assert_eq!(dm.direct_message_events[0].id.get(), 1);
+    assert_eq!(
+        a.filter.as_ref().unwrap().direction,
+        Some(aaa_model::event::Direction::Inbound)
     );
 
     // The object under `data` alone decodes the same.

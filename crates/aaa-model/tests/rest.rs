@@ -2,8 +2,8 @@
 //! the shapes in X's documentation).
 
 use aaa_model::rest::{
-    ErrorBody, ReplayJob, StatusFlags, SubscriptionCount, SubscriptionList, Webhook, WebhookList,
-    codes, error_summary,
+    ErrorBody, ProblemKind, ReplayJob, StatusFlags, SubscriptionCount, SubscriptionList, Webhook,
+    WebhookList, codes, error_summary,
 };
 use aaa_model::{Timestamp, UserId};
 
@@ -212,6 +212,28 @@ fn error_bodies() {
     let e: ErrorBody<'_> = serde_json::from_str(partial).unwrap();
     assert_eq!(e.message(), "Could not find webhook with id: [1].");
     assert_eq!(e.errors[0].resource_type.as_deref(), Some("webhook"));
+    assert_eq!(e.problem_kind(), Some(ProblemKind::ResourceNotFound));
+
+    // The OpenAPI spec's flat error shape, as the X Activity API's 429 sends it too.
+    let flat = r#"{"code":88,"message":"Rate limit exceeded"}"#;
+    assert_eq!(
+        error_summary(flat.as_bytes()),
+        Some((Some(codes::RATE_LIMITED), "Rate limit exceeded".to_owned()))
+    );
+    // Problem kinds from type URIs.
+    for kind in [
+        ProblemKind::InvalidRequest,
+        ProblemKind::ResourceNotFound,
+        ProblemKind::UsageCapped,
+        ProblemKind::Conflict,
+    ] {
+        assert_eq!(ProblemKind::from_type_uri(&kind.type_uri()), Some(kind));
+    }
+    assert_eq!(ProblemKind::from_type_uri("about:blank"), None);
+    assert_eq!(
+        ProblemKind::from_type_uri("https://api.x.com/2/problems/something-new"),
+        Some(ProblemKind::Other)
+    );
 
     assert_eq!(
         error_summary(br#"{"error":"invalid_request"}"#),

@@ -5,6 +5,7 @@
 //! panicking; indexing goes through `get` so no input can read out of bounds.
 
 use crate::MAX_DEPTH;
+use crate::bytes::{digit_run, find_special, hex4_at, is_ws};
 use crate::error::{ScanError, ScanErrorKind};
 
 /// A byte range `start..end` in the body, as `u32`s to keep scanned events small.
@@ -37,60 +38,11 @@ pub(crate) type Result<T> = core::result::Result<T, ScanError>;
 /// parsing it: any such number is below 10^300, so it is a finite double.
 const MAX_PLAIN_DIGITS: usize = 300;
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Marks (with the high bit) every byte of `w` that is `"`, `\` or below 0x20. Bytes above the
-/// lowest marked one may be marked spuriously; the lowest mark is always exact.
+/// Whether a wanted key segment equals the key read. The length and the first and last bytes
+/// are compared first: they settle most mismatches without a call to `memcmp`.
 #[inline(always)]
-const fn string_specials(w: u64) -> u64 {
-    // `^ 0x02` maps `"` to 0x20 and keeps the control bytes below 0x20, so one "below 0x21" test
-    // finds both; `^ b'\\'` maps a backslash to zero. A subtraction borrows out of a byte only
-    // when that byte is itself marked. Every byte of `t` and `u` has the high bit of the byte of
-    // `w`, so `!w` keeps the marks of bytes below 0x80 for both.
-    let t = w ^ (LO * 0x02);
-    let u = w ^ (LO * b'\\' as u64);
-    (t.wrapping_sub(LO * 0x21) | u.wrapping_sub(LO)) & !w & HI
-}
-
-/// Nonzero in every byte of `w` that is not an ASCII digit. Bytes above the lowest nonzero one
-/// may be nonzero spuriously; the lowest one is always exact.
-#[inline(always)]
-const fn non_digits(w: u64) -> u64 {
-    const F0: u64 = LO * 0xF0;
-    const DIGIT_ROW: u64 = LO * 0x30;
-    // A byte is a digit when it is 0x3_ and still 0x3_ after adding 6. The addition can carry
-    // into the next byte only from a byte above 0xF9, which is itself not a digit.
-    ((w & F0) ^ DIGIT_ROW) | ((w.wrapping_add(LO * 6) & F0) ^ DIGIT_ROW)
-}
-
-#[inline(always)]
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
-}
-
-/// The value of each hex digit, `-1` for every other byte.
-static HEX: [i8; 256] = {
-    let mut t = [-1i8; 256];
-    let digits = b"0123456789abcdef";
-    let mut k = 0;
-    let mut v = 0;
-    while k < digits.len() {
-        t[digits[k] as usize] = v;
-        t[digits[k].to_ascii_uppercase() as usize] = v;
-        k += 1;
-        v += 1;
-    }
-    t
-};
-
-/// The code unit of four hex digits, or `None` if one of them is not a hex digit.
-#[inline(always)]
-fn hex4(h: [u8; 4]) -> Option<u16> {
-    let d = |c: u8| i32::from(HEX[usize::from(c)]);
-    // A non-digit is -1, which makes the whole (sign-extended) value negative.
-    let v = (d(h[0]) << 12) | (d(h[1]) << 8) | (d(h[2]) << 4) | d(h[3]);
-    u16::try_from(v).ok()
+fn same_key(seg: &[u8], key: &[u8]) -> bool {
+    seg.len() == key.len() && seg.first() == key.first() && seg.last() == key.last() && seg == key
 }
 
 /// A scalar JSON value found at a wanted path: a string's raw contents or a number's text.
@@ -102,49 +54,6 @@ pub(crate) struct Scalar {
 pub(crate) struct Cursor<'a> {
     pub(crate) b: &'a [u8],
     pub(crate) pos: usize,
-}
-
-/// Index of the first `"`, `\` or control byte at or after `i`, or `b.len()` if there is none.
-#[inline(always)]
-fn find_special(b: &[u8], i: usize) -> usize {
-    let Some(rest) = b.get(i..) else {
-        return i;
-    };
-    let mut chunks = rest.chunks_exact(8);
-    let mut at = i;
-    for chunk in &mut chunks {
-        let Ok(w) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let m = string_specials(u64::from_le_bytes(w));
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    for &c in chunks.remainder() {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            break;
-        }
-        at += 1;
-    }
-    at
-}
-
-/// Index of the first byte at or after `i` that is not an ASCII digit, or `b.len()`.
-#[inline(always)]
-fn digit_run(b: &[u8], mut i: usize) -> usize {
-    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let m = non_digits(u64::from_le_bytes(*w));
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while matches!(b.get(i), Some(b'0'..=b'9')) {
-        i += 1;
-    }
-    i
 }
 
 impl<'a> Cursor<'a> {
@@ -271,13 +180,13 @@ impl<'a> Cursor<'a> {
         match self.b.get(i + 1) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
             Some(b'u') => {
-                let Some(unit) = self.hex4(i + 2) else {
+                let Some(unit) = hex4_at(self.b, i + 2) else {
                     return Err(self.fail(i, ScanErrorKind::InvalidEscape));
                 };
                 match unit {
                     0xD800..=0xDBFF => {
                         if self.b.get(i + 6) == Some(&b'\\') && self.b.get(i + 7) == Some(&b'u') {
-                            match self.hex4(i + 8) {
+                            match hex4_at(self.b, i + 8) {
                                 Some(0xDC00..=0xDFFF) => Ok(i + 12),
                                 Some(_) => Err(self.fail(i, ScanErrorKind::LoneSurrogate)),
                                 None => Err(self.fail(i + 6, ScanErrorKind::InvalidEscape)),
@@ -293,12 +202,6 @@ impl<'a> Cursor<'a> {
             None => Err(self.fail(i + 1, ScanErrorKind::UnexpectedEnd)),
             Some(_) => Err(self.fail(i, ScanErrorKind::InvalidEscape)),
         }
-    }
-
-    /// The code unit of the four hex digits at `at`, if there are four.
-    #[inline(always)]
-    fn hex4(&self, at: usize) -> Option<u16> {
-        hex4(*self.b.get(at..)?.first_chunk::<4>()?)
     }
 
     /// At `-` or a digit: validates a number and returns its span.
@@ -512,7 +415,7 @@ impl<'a> Cursor<'a> {
                 let i = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(path) = wants.get(i) else { break };
-                if path.get(level).is_some_and(|seg| *seg == key) {
+                if path.get(level).is_some_and(|seg| same_key(seg, key)) {
                     if path.len() == level + 1 {
                         leaf = out.get_mut(i);
                     } else {
@@ -550,79 +453,6 @@ mod tests {
         let mut c = Cursor::new(s.as_bytes());
         c.skip_value(0)?;
         Ok(c.pos)
-    }
-
-    #[test]
-    fn specials_mask_finds_the_first_special_byte() {
-        for (i, special) in [b'"', b'\\', 0x00, 0x1f].into_iter().enumerate() {
-            for at in 0..8 {
-                let mut w = *b"abcdefgh";
-                w[at] = special;
-                let m = string_specials(u64::from_le_bytes(w));
-                assert_eq!(m.trailing_zeros() as usize / 8, at, "case {i} at {at}");
-            }
-        }
-        assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
-    }
-
-    fn naive_special(b: &[u8], from: usize) -> usize {
-        (from..b.len())
-            .find(|&i| matches!(b[i], b'"' | b'\\' | 0..=0x1f))
-            .unwrap_or(b.len())
-    }
-
-    #[test]
-    fn find_special_stops_at_every_offset() {
-        for special in [b'"', b'\\', 0x00, 0x1f] {
-            for len in 0..48 {
-                for at in 0..=len {
-                    let mut b = vec![b'a'; len];
-                    if at < len {
-                        b[at] = special;
-                    }
-                    // Bytes around the specials that are close to them in value.
-                    b.extend_from_slice(b"\x7f !#[]\x80\xff");
-                    for from in 0..=at.min(len) {
-                        assert_eq!(find_special(&b, from), naive_special(&b, from));
-                    }
-                }
-            }
-        }
-        assert_eq!(find_special(b"abc", 3), 3);
-        assert_eq!(find_special(b"abc", 7), 7);
-    }
-
-    #[test]
-    fn digit_run_stops_at_every_offset() {
-        for stop in 0..=255u8 {
-            for at in 0..20 {
-                let mut b = b"12345678901234567890".to_vec();
-                b[at] = stop;
-                let want = if stop.is_ascii_digit() { b.len() } else { at };
-                assert_eq!(digit_run(&b, 0), want, "{stop:#x} at {at}");
-                // A non-digit after the run (here one that carries when 6 is added).
-                b.push(0xff);
-                assert_eq!(digit_run(&b, 0), want, "{stop:#x} at {at}, then 0xff");
-            }
-        }
-    }
-
-    #[test]
-    fn hex_table_agrees_with_from_str_radix() {
-        for c in 0..=255u8 {
-            let want = char::from(c).to_digit(16);
-            let got = hex4([b'0', b'0', b'0', c]).map(u32::from);
-            assert_eq!(got, want, "{c:#x}");
-            for at in 0..4 {
-                let mut h = *b"ABcd";
-                h[at] = c;
-                let text = core::str::from_utf8(&h).ok();
-                let want = text
-                    .filter(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .and_then(|t| u16::from_str_radix(t, 16).ok());
-                assert_eq!(hex4(h), want, "{c:#x} at {at}");
-            }
-        }
     }
 
     #[test]

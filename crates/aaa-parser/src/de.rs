@@ -20,74 +20,10 @@ use core::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
+use crate::bytes::{equal_to, find_backslash, find_quote_or_backslash, hex4_at, is_ws};
+
 /// Deepest nesting of arrays and objects within one value (the same limit as `serde_json`).
 const RECURSION_LIMIT: u32 = 128;
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Marks (with the high bit) every byte of `w` that is `"` or `\`. Bytes above the lowest marked
-/// one may be marked spuriously; the lowest mark is always exact.
-#[inline(always)]
-const fn quote_or_backslash(w: u64) -> u64 {
-    let q = w ^ (LO * b'"' as u64);
-    let b = w ^ (LO * b'\\' as u64);
-    ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b)) & HI
-}
-
-/// Marks every byte of `w` that is `\`; the lowest mark is exact.
-#[inline(always)]
-const fn backslash(w: u64) -> u64 {
-    let b = w ^ (LO * b'\\' as u64);
-    b.wrapping_sub(LO) & !b & HI
-}
-
-/// The index of the first `"` or `\` at or after `i`, or `b.len()`.
-#[inline(always)]
-fn find_quote_or_backslash(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let m = quote_or_backslash(u64::from_le_bytes(w));
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-/// The index of the first `\` at or after `i`, or `b.len()`.
-#[inline]
-fn find_backslash(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let m = backslash(u64::from_le_bytes(w));
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'\\' {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-#[inline(always)]
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
-}
 
 /// A decode error: a message and, once known, the byte offset (in the deserializer's input)
 /// near which it happened.
@@ -604,7 +540,7 @@ fn unescape(raw: &str) -> core::result::Result<String, usize> {
             };
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
-            let m = backslash(u64::from_le_bytes(w));
+            let m = equal_to(u64::from_le_bytes(w), b'\\');
             // `raw.get` fails when a multi-byte character straddles the chunk's end.
             let Some(text) = raw.get(i..i + 8) else {
                 let j = find_backslash(b, i);
@@ -638,13 +574,13 @@ fn unescape(raw: &str) -> core::result::Result<String, usize> {
             Some(b'b') => '\u{8}',
             Some(b'f') => '\u{c}',
             Some(b'u') => {
-                let unit = hex4(b, j + 2).ok_or(j)?;
+                let unit = hex4_at(b, j + 2).ok_or(j)?;
                 let (c, len) = match unit {
                     0xD800..=0xDBFF => {
                         if b.get(j + 6) != Some(&b'\\') || b.get(j + 7) != Some(&b'u') {
                             return Err(j);
                         }
-                        let low = hex4(b, j + 8).ok_or(j)?;
+                        let low = hex4_at(b, j + 8).ok_or(j)?;
                         if !(0xDC00..=0xDFFF).contains(&low) {
                             return Err(j);
                         }
@@ -665,22 +601,6 @@ fn unescape(raw: &str) -> core::result::Result<String, usize> {
         out.push(c);
         i = j + 2;
     }
-}
-
-#[inline]
-fn hex4(b: &[u8], at: usize) -> Option<u16> {
-    let h = b.get(at..at + 4)?;
-    let mut n = 0u16;
-    for &c in h {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        n = n << 4 | u16::from(d);
-    }
-    Some(n)
 }
 
 /// Numbers of every width go through one method: JSON has one number type.
@@ -1079,20 +999,6 @@ pub(crate) fn from_str<'de, T: de::Deserialize<'de>>(s: &'de str) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_quotes_and_backslashes() {
-        let s = br#"abcdefghij"klm\n"#;
-        assert_eq!(find_quote_or_backslash(s, 0), 10);
-        assert_eq!(find_quote_or_backslash(s, 11), 14);
-        assert_eq!(find_backslash(s, 0), 14);
-        assert_eq!(find_backslash(b"abc", 0), 3);
-        for n in 0..20 {
-            let mut v = vec![b'a'; n];
-            v.push(b'"');
-            assert_eq!(find_quote_or_backslash(&v, 0), n);
-        }
-    }
 
     #[test]
     fn unescapes() {

@@ -5,7 +5,8 @@ use core::fmt;
 use aaa_model::{Event, EventKind, UnknownEvent};
 
 use crate::de;
-use crate::event::{EventRef, Kind};
+use crate::event::EventRef;
+use crate::kind::Kind;
 use crate::scan::Envelope;
 
 /// Why an event could not be decoded into its typed model.

@@ -1,47 +1,10 @@
 //! Views of scanned events.
 
-use core::fmt;
 use core::ops::Range;
 
-use aaa_model::EventKind;
-
 use crate::key::{self, DedupeKey, Parts};
-use crate::scan::{RawEvent, Tag};
-
-/// The kind of a scanned event.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind<'a> {
-    /// One of the Account Activity API kinds.
-    Known(EventKind),
-    /// An X Activity API event, with its `event_type` verbatim (e.g. `post.create`).
-    Activity(&'a str),
-    /// An event under an envelope key this crate does not know (e.g. a kind X added later),
-    /// with that key.
-    Unknown(&'a str),
-}
-
-impl Kind<'_> {
-    /// The known kind, if it is one.
-    pub fn known(self) -> Option<EventKind> {
-        match self {
-            Kind::Known(k) => Some(k),
-            _ => None,
-        }
-    }
-}
-
-/// Writes the name used on the command line and in stores: the known kind's short name
-/// (`tweet_create`), the X Activity API `event_type` (`post.create`), or `unknown:<key>`.
-impl fmt::Display for Kind<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Kind::Known(k) => f.write_str(k.as_str()),
-            Kind::Activity(t) => f.write_str(t),
-            Kind::Unknown(k) => write!(f, "unknown:{k}"),
-        }
-    }
-}
+use crate::kind::Kind;
+use crate::raw::{RawEvent, Tag};
 
 /// One event of a scanned [`crate::Envelope`]: its kind, raw JSON and dedupe key.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +27,9 @@ impl<'a> EventRef<'a> {
     pub fn kind(&self) -> Kind<'a> {
         match self.raw.tag {
             Tag::Known(k) => Kind::Known(k),
-            Tag::Activity(s) => Kind::Activity(s.get(self.body)),
+            Tag::Activity(s) => {
+                Kind::Activity(aaa_model::ActivityType::canonical_name(s.get(self.body)))
+            }
             Tag::Unknown(s) => Kind::Unknown(s.get(self.body)),
         }
     }
@@ -88,7 +53,11 @@ impl<'a> EventRef<'a> {
     /// The event's dedupe key, scoped to `for_user_id`.
     pub fn key(&self) -> DedupeKey<'a> {
         let parts = if self.raw.n == 0 {
-            Parts::Hash(key::fnv128(self.raw().as_bytes()))
+            Parts::Hash(match self.raw.tag {
+                // The same event reaches a webhook and the stream, maybe laid out differently.
+                Tag::Activity(_) => key::canonical_fnv128(self.raw()),
+                _ => key::fnv128(self.raw().as_bytes()),
+            })
         } else {
             let mut p = [""; key::MAX_PARTS];
             for (dst, span) in p.iter_mut().zip(&self.raw.parts) {

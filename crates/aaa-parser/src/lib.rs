@@ -1,18 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod bytes;
 mod cursor;
 mod de;
 mod decode;
 mod error;
 mod event;
 mod key;
+mod kind;
+mod raw;
 mod scan;
 
 pub use decode::DecodeError;
 pub use error::{ScanError, ScanErrorKind};
-pub use event::{EventRef, Kind};
+pub use event::EventRef;
 pub use key::DedupeKey;
+pub use kind::Kind;
 pub use scan::{Envelope, Events, Format, scan};
 
 /// The deepest nesting of arrays and objects a body may have (the envelope object is level 1).

@@ -5,27 +5,11 @@ use arrayvec::ArrayVec;
 
 use crate::cursor::{Cursor, Scalar, Span};
 use crate::error::{ScanError, ScanErrorKind};
-use crate::event::{EventRef, Kind};
+use crate::event::EventRef;
 use crate::key::{self, KeySpec};
+use crate::kind::Kind;
+use crate::raw::{RawEvent, Tag};
 use crate::{INLINE_EVENTS, MAX_ENVELOPE_KEYS};
-
-/// What the scan remembers of one event: a few spans, no copies.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawEvent {
-    pub(crate) tag: Tag,
-    pub(crate) range: Span,
-    /// The dedupe key's parts; `n == 0` means "hash the raw event".
-    pub(crate) parts: [Span; key::MAX_PARTS],
-    pub(crate) n: u8,
-}
-
-/// The kind of a scanned event, with spans instead of strings.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Tag {
-    Known(EventKind),
-    Activity(Span),
-    Unknown(Span),
-}
 
 /// Which wire format the body was in.
 #[non_exhaustive]
@@ -66,8 +50,13 @@ pub fn scan(body: &[u8]) -> Result<Envelope<'_>, ScanError> {
     if u32::try_from(body.len()).is_err() {
         return Err(ScanError::new(ScanErrorKind::TooLarge, 0));
     }
-    let text = core::str::from_utf8(body)
-        .map_err(|e| ScanError::new(ScanErrorKind::InvalidUtf8, e.valid_up_to()))?;
+    // SIMD validation first (several times faster on text that is not ASCII); the exact offset
+    // of a fault only when there is one.
+    let text = match simdutf8::basic::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => core::str::from_utf8(body)
+            .map_err(|e| ScanError::new(ScanErrorKind::InvalidUtf8, e.valid_up_to()))?,
+    };
     let mut s = Scanner {
         c: Cursor::new(body),
         env: Envelope {

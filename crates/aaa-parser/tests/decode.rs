@@ -120,6 +120,71 @@ fn every_real_payload_decodes_as_serde_json_decodes_it() {
     assert!(failed >= 1, "expected at least one refused event");
 }
 
+/// Every real X Activity API body gets the same key when re-serialized compactly; the real stream sample without `event_uuid` is among them and gets a hashed
+/// key, the others keys that end with their `event_uuid`.
+#[cfg(feature = "realdata")]
+#[test]
+fn every_real_payload_activity_key_is_stable_under_reserialisation() {
+    let dir = std::env::var_os("AAA_REALDATA_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata"),
+        PathBuf::from,
+    );
+    let mut files = Vec::new();
+    files_under(&dir.join("payloads/v2_activity"), &mut files);
+    let (mut checked, mut hashed) = (0, 0);
+    for path in &files {
+        let body = std::fs::read_to_string(path).unwrap();
+        let env = aaa_parser::scan(body.as_bytes()).unwrap();
+        if env.format() != aaa_parser::Format::XActivity {
+            continue;
+        }
+        let compact = compact(&body);
+        assert_ne!(compact, body);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&compact).unwrap(),
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        );
+        let again = aaa_parser::scan(compact.as_bytes()).unwrap();
+        let (a, b) = (env.get(0).unwrap().key(), again.get(0).unwrap().key());
+        assert_eq!(a.to_string(), b.to_string(), "{}", path.display());
+        let uuid: Option<String> =
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["data"]["event_uuid"]
+                .as_str()
+                .map(str::to_owned);
+        if let Some(uuid) = uuid {
+            assert!(a.to_string().ends_with(&format!("/{uuid}")), "{a}");
+        } else {
+            assert!(a.is_hashed(), "{}", path.display());
+            hashed += 1;
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 25 && hashed >= 1,
+        "{checked} checked, {hashed} hashed"
+    );
+}
+
+#[cfg(feature = "realdata")]
+/// The body without whitespace between tokens (members keep their order), as a compact
+/// re-serialization writes it.
+fn compact(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in body.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c.is_ascii_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[test]
 fn errors_name_the_kind_and_a_body_offset() {
     let body = br#"{"for_user_id":"1","tweet_create_events":[{"id":"x1"}]}"#;

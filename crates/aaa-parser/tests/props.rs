@@ -103,3 +103,45 @@ proptest! {
         }
     }
 }
+
+/// `s` with every non-ASCII character written as `\uXXXX` escapes, as an ASCII-only
+/// serializer writes it.
+fn ascii_escaped(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for u in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    /// An X Activity API event without `event_uuid` keeps its key when the same value is
+    /// written compactly, indented, or ASCII-escaped; any other payload changes it.
+    #[test]
+    fn activity_keys_without_uuid_survive_reserialisation(payload in json_value(), other in json_value()) {
+        let body = serde_json::json!({"data": {
+            "filter": {"user_id": "42"}, "event_type": "profile.update.bio", "payload": payload}});
+        let key = |text: &str| {
+            let env = aaa_parser::scan(text.as_bytes()).unwrap();
+            let k = env.get(0).unwrap().key();
+            prop_assert!(k.is_hashed());
+            Ok(k.to_string())
+        };
+        let compact = body.to_string();
+        let want = key(&compact)?;
+        prop_assert_eq!(&key(&serde_json::to_string_pretty(&body).unwrap())?, &want);
+        prop_assert_eq!(&key(&ascii_escaped(&compact))?, &want);
+        let changed = serde_json::json!({"data": {
+            "filter": {"user_id": "42"}, "event_type": "profile.update.bio", "payload": other}});
+        if changed != body {
+            prop_assert_ne!(key(&changed.to_string())?, want);
+        }
+    }
+}

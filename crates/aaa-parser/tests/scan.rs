@@ -1,5 +1,7 @@
 //! Envelope scan behaviour on small hand-written bodies.
 
+use std::fmt::Write as _;
+
 use aaa_model::EventKind;
 use aaa_parser::{Format, Kind, ScanErrorKind, scan};
 
@@ -306,4 +308,88 @@ fn escaped_envelope_keys_mean_what_json_says() {
     assert_eq!(keys(body), ["tweet_create/1/5"]);
     let dup = br#"{"for_user_id":"1","for_user_i\u0064":"2","tweet_create_events":[]}"#;
     assert_eq!(err(dup).0, ScanErrorKind::DuplicateKey);
+}
+
+/// The body without whitespace between tokens (members keep their order), as a compact
+/// re-serialization writes it.
+fn compact(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in body.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c.is_ascii_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn activity_keys_hold_the_event_uuid_and_the_filter_user() {
+    let body = r#"{"data":{"event_uuid":"-8917909039855612786","filter":{"user_id":"42"},
+        "event_type":"profile.update.bio","payload":{"before":"a","after":"b"}}}"#;
+    assert_eq!(keys(body), ["profile.update.bio/42/-8917909039855612786"]);
+    // The same event laid out differently has the same key.
+    assert_eq!(keys(&compact(body)), keys(body));
+    // A UUID-shaped event_uuid and an empty filter (oauth.revoke).
+    let body = r#"{"data":{"event_uuid":"0f52b591-4b7e-4f13-92cd-30e6b2a3f18a","filter":{},
+        "event_type":"oauth.revoke","payload":{"user_id":"7","app_id":"9"}}}"#;
+    assert_eq!(
+        keys(body),
+        ["oauth.revoke/-/0f52b591-4b7e-4f13-92cd-30e6b2a3f18a"]
+    );
+}
+
+#[test]
+fn the_deprecated_chat_join_name_gets_the_canonical_kind_and_key() {
+    let old = r#"{"data":{"event_uuid":"77","filter":{"user_id":"5"},
+        "event_type":"chat.conversation_join","payload":{}}}"#;
+    let new = old.replace("conversation_join", "conversation.join");
+    assert_eq!(kinds(old), ["chat.conversation.join"]);
+    assert_eq!(keys(old), keys(&new));
+    assert_eq!(keys(old), ["chat.conversation.join/5/77"]);
+}
+
+#[test]
+fn activity_keys_without_event_uuid_survive_reserialisation() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/payloads");
+    let pretty = std::fs::read_to_string(
+        root.join("activity/profile.update.bio__no_event_uuid.pretty.json"),
+    )
+    .unwrap();
+    let env = scan(pretty.as_bytes()).unwrap();
+    let event = env.events().next().unwrap();
+    assert!(event.key().is_hashed());
+    let key = event.key().to_string();
+    assert!(key.starts_with("profile.update.bio/"), "{key}");
+    // Compact, with non-ASCII escaped as \uXXXX, or with members reordered: the same key.
+    let compacted = compact(&pretty);
+    let mut escaped = String::new();
+    for c in compacted.chars() {
+        if c.is_ascii() {
+            escaped.push(c);
+        } else {
+            let mut buf = [0u16; 2];
+            for u in c.encode_utf16(&mut buf) {
+                let _ = write!(escaped, "\\u{u:04x}");
+            }
+        }
+    }
+    // Members sorted by key, as serde_json's `Value` writes them.
+    let sorted = serde_json::from_str::<serde_json::Value>(&pretty)
+        .unwrap()
+        .to_string();
+    for variant in [&compacted, &escaped, &sorted] {
+        assert_ne!(variant, &pretty);
+        assert_eq!(keys(variant), std::slice::from_ref(&key), "{variant}");
+    }
+    // A changed value is another event.
+    let changed = pretty.replace("Type designer.\"", "Type designer!\"");
+    assert_ne!(changed, pretty);
+    assert_ne!(keys(&changed), [key]);
 }

@@ -3,6 +3,7 @@
 
 mod config;
 mod forward;
+mod ingest;
 mod metrics;
 mod server;
 mod service;
@@ -10,6 +11,7 @@ mod store;
 
 pub use config::{AppConfig, ConfigError, FileApp, FileConfig, FileNats, Limits};
 pub use forward::Forwarder;
+pub use ingest::{Ingested, RESUME_FILE, ResumeFile, StreamIngest};
 pub use metrics::{Counters, Metrics, Outcome};
 pub use server::{Serve, serve, tls_acceptor};
 pub use service::{Receiver, ReceiverBuilder, ResponseBody};

@@ -1,8 +1,16 @@
-//! Counters and histograms, rendered in the Prometheus text format.
+//! The receiver's metrics, kept in a `prometheus-client` registry and rendered in the
+//! Prometheus text format (version 0.0.4). Other parts of a program (the operations layer's
+//! watchdog, gap and replay series) register theirs in the same registry with
+//! [`Metrics::register`], so one `/metrics` shows them all.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Metric, Registry};
 
 /// How a request ended; one counter each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,104 +109,134 @@ impl Counters {
     }
 }
 
-/// A histogram with fixed upper bounds.
-#[derive(Debug)]
-struct Histogram {
-    bounds: &'static [f64],
-    counts: Vec<AtomicU64>,
-    sum_micros: AtomicU64,
-    count: AtomicU64,
-}
-
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Histogram {
-        Histogram {
-            bounds,
-            counts: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
-            sum_micros: AtomicU64::new(0),
-            count: AtomicU64::new(0),
-        }
-    }
-
-    fn observe(&self, value: f64) {
-        if let Some(i) = self.bounds.iter().position(|b| value <= *b) {
-            self.counts[i].fetch_add(1, Ordering::Relaxed);
-        }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        self.sum_micros
-            .fetch_add((value * 1e6) as u64, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (b, c) in self.bounds.iter().zip(&self.counts) {
-            cumulative += c.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        #[allow(clippy::cast_precision_loss)]
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}");
-        let _ = writeln!(out, "{name}_count {count}");
-    }
-}
-
 const SECONDS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 const BATCH: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
+/// The label set of `aaa_requests_total`.
+type OutcomeLabel = [(&'static str, &'static str); 1];
+
+fn outcome_label(o: Outcome) -> OutcomeLabel {
+    [("outcome", o.as_str())]
+}
+
 /// The receiver's metrics.
 #[derive(Debug)]
 pub struct Metrics {
-    requests: Vec<AtomicU64>,
-    events_stored: AtomicU64,
-    duplicate_events: AtomicU64,
+    /// One counter per outcome, by [`Outcome::index`], each the family's own (so counting a
+    /// request takes no lock).
+    requests: Vec<Counter>,
+    events_stored: Counter,
+    duplicate_events: Counter,
+    quarantined: Counter,
     crc_latency: Histogram,
     commit_latency: Histogram,
     batch_size: Histogram,
-    forwarded: AtomicU64,
-    forward_failures: AtomicU64,
-    forward_lag: AtomicI64,
+    forwarded: Counter,
+    forward_failures: Counter,
+    forward_lag: Gauge,
+    registry: Mutex<Registry>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics {
-            requests: Outcome::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
-            events_stored: AtomicU64::new(0),
-            duplicate_events: AtomicU64::new(0),
-            crc_latency: Histogram::new(SECONDS),
-            commit_latency: Histogram::new(SECONDS),
-            batch_size: Histogram::new(BATCH),
-            forwarded: AtomicU64::new(0),
-            forward_failures: AtomicU64::new(0),
-            forward_lag: AtomicI64::new(0),
-        }
+        let family = Family::<OutcomeLabel, Counter>::default();
+        let m = Metrics {
+            // Every outcome is shown from the start, with 0, so a rate over it is defined.
+            requests: Outcome::ALL
+                .iter()
+                .map(|&o| family.get_or_create_owned(&outcome_label(o)))
+                .collect(),
+            events_stored: Counter::default(),
+            duplicate_events: Counter::default(),
+            quarantined: Counter::default(),
+            crc_latency: Histogram::new(SECONDS.iter().copied()),
+            commit_latency: Histogram::new(SECONDS.iter().copied()),
+            batch_size: Histogram::new(BATCH.iter().copied()),
+            forwarded: Counter::default(),
+            forward_failures: Counter::default(),
+            forward_lag: Gauge::default(),
+            registry: Mutex::new(Registry::default()),
+        };
+        m.register("aaa_requests", "Requests by outcome.", family);
+        m.register(
+            "aaa_events_stored",
+            "Events stored (new keys).",
+            m.events_stored.clone(),
+        );
+        m.register(
+            "aaa_duplicate_events",
+            "Events already stored, not stored again.",
+            m.duplicate_events.clone(),
+        );
+        m.register(
+            "aaa_forwarded",
+            "Deliveries forwarded to the app.",
+            m.forwarded.clone(),
+        );
+        m.register(
+            "aaa_forward_failures",
+            "Failed forwarding attempts (retried).",
+            m.forward_failures.clone(),
+        );
+        m.register(
+            "aaa_quarantined",
+            "Authentic bodies stored as quarantined.",
+            m.quarantined.clone(),
+        );
+        m.register(
+            "aaa_forward_lag",
+            "Stored deliveries not yet forwarded.",
+            m.forward_lag.clone(),
+        );
+        m.register(
+            "aaa_crc_seconds",
+            "Time to answer a CRC check.",
+            m.crc_latency.clone(),
+        );
+        m.register(
+            "aaa_commit_seconds",
+            "Time to commit one batch durably.",
+            m.commit_latency.clone(),
+        );
+        m.register(
+            "aaa_commit_batch_size",
+            "Deliveries per commit.",
+            m.batch_size.clone(),
+        );
+        m
     }
 }
 
 impl Metrics {
+    /// Adds `metric` to the registry `/metrics` renders, under `name` (a counter's `_total`
+    /// suffix is added when rendered). For series that other parts of a program keep beside the
+    /// receiver's, such as the operations layer's watchdog, gap and replay series.
+    pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
+        self.registry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .register(name, help, metric);
+    }
+
     /// Counts a finished request.
     pub fn request(&self, outcome: Outcome) {
-        self.requests[outcome.index()].fetch_add(1, Ordering::Relaxed);
+        self.requests[outcome.index()].inc();
+        if outcome == Outcome::Quarantined {
+            self.quarantined.inc();
+        }
     }
 
     /// How many requests ended with `outcome`.
     pub fn requests(&self, outcome: Outcome) -> u64 {
-        self.requests[outcome.index()].load(Ordering::Relaxed)
+        self.requests[outcome.index()].get()
     }
 
     /// Counts stored and duplicate events.
     pub fn events(&self, stored: usize, duplicates: usize) {
-        self.events_stored
-            .fetch_add(stored as u64, Ordering::Relaxed);
-        self.duplicate_events
-            .fetch_add(duplicates as u64, Ordering::Relaxed);
+        self.events_stored.inc_by(stored as u64);
+        self.duplicate_events.inc_by(duplicates as u64);
     }
 
     /// Records the time taken to answer a CRC check.
@@ -216,15 +254,15 @@ impl Metrics {
     /// Counts a delivery forwarded to the user's app, or a failed attempt.
     pub fn forward(&self, ok: bool) {
         if ok {
-            self.forwarded.fetch_add(1, Ordering::Relaxed);
+            self.forwarded.inc();
         } else {
-            self.forward_failures.fetch_add(1, Ordering::Relaxed);
+            self.forward_failures.inc();
         }
     }
 
     /// Sets how many stored deliveries wait to be forwarded.
     pub fn set_forward_lag(&self, lag: i64) {
-        self.forward_lag.store(lag, Ordering::Relaxed);
+        self.forward_lag.set(lag);
     }
 
     /// Every counter as it stands now, for a dashboard.
@@ -234,76 +272,21 @@ impl Metrics {
                 .iter()
                 .map(|&o| (o, self.requests(o)))
                 .collect(),
-            events_stored: self.events_stored.load(Ordering::Relaxed),
-            duplicate_events: self.duplicate_events.load(Ordering::Relaxed),
-            forwarded: self.forwarded.load(Ordering::Relaxed),
-            forward_failures: self.forward_failures.load(Ordering::Relaxed),
-            forward_lag: self.forward_lag.load(Ordering::Relaxed),
+            events_stored: self.events_stored.get(),
+            duplicate_events: self.duplicate_events.get(),
+            forwarded: self.forwarded.get(),
+            forward_failures: self.forward_failures.get(),
+            forward_lag: self.forward_lag.get(),
         }
     }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition (version 0.0.4), of the receiver's series and every
+    /// series [registered](Metrics::register) beside them.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        out.push_str(
-            "# HELP aaa_requests_total Requests by outcome.\n# TYPE aaa_requests_total counter\n",
-        );
-        for o in Outcome::ALL {
-            let _ = writeln!(
-                out,
-                "aaa_requests_total{{outcome=\"{}\"}} {}",
-                o.as_str(),
-                self.requests(o)
-            );
-        }
-        let counters = [
-            (
-                "aaa_events_stored_total",
-                "Events stored (new keys).",
-                &self.events_stored,
-            ),
-            (
-                "aaa_duplicate_events_total",
-                "Events already stored, not stored again.",
-                &self.duplicate_events,
-            ),
-            (
-                "aaa_forwarded_total",
-                "Deliveries forwarded to the app.",
-                &self.forwarded,
-            ),
-            (
-                "aaa_forward_failures_total",
-                "Failed forwarding attempts (retried).",
-                &self.forward_failures,
-            ),
-        ];
-        for (name, help, v) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                v.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP aaa_quarantined_total Authentic bodies stored as quarantined.\n# TYPE aaa_quarantined_total counter\naaa_quarantined_total {}",
-            self.requests(Outcome::Quarantined)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP aaa_forward_lag Stored deliveries not yet forwarded.\n# TYPE aaa_forward_lag gauge\naaa_forward_lag {}",
-            self.forward_lag.load(Ordering::Relaxed)
-        );
-        self.crc_latency
-            .render(&mut out, "aaa_crc_seconds", "Time to answer a CRC check.");
-        self.commit_latency.render(
-            &mut out,
-            "aaa_commit_seconds",
-            "Time to commit one batch durably.",
-        );
-        self.batch_size
-            .render(&mut out, "aaa_commit_batch_size", "Deliveries per commit.");
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
         out
     }
 }
@@ -337,9 +320,52 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("aaa_commit_seconds_count 2\n"), "{text}");
+        // Every series a dashboard may be built on keeps its name and type.
+        for (name, kind) in [
+            ("aaa_requests_total", "counter"),
+            ("aaa_events_stored_total", "counter"),
+            ("aaa_duplicate_events_total", "counter"),
+            ("aaa_quarantined_total", "counter"),
+            ("aaa_forwarded_total", "counter"),
+            ("aaa_forward_failures_total", "counter"),
+            ("aaa_forward_lag", "gauge"),
+            ("aaa_crc_seconds", "histogram"),
+            ("aaa_commit_seconds", "histogram"),
+            ("aaa_commit_batch_size", "histogram"),
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE {name} {kind}\n")),
+                "{name}: {text}"
+            );
+        }
+        for o in Outcome::ALL {
+            assert!(
+                text.contains(&format!(
+                    "aaa_requests_total{{outcome=\"{}\"}} ",
+                    o.as_str()
+                )),
+                "{text}"
+            );
+        }
         let counters = m.counters();
         assert_eq!(counters.requests(Outcome::Stored), 2);
         assert_eq!(counters.requests(Outcome::Duplicate), 0);
         assert_eq!(counters.requests.len(), Outcome::ALL.len());
+    }
+
+    #[test]
+    fn registered_series_render_beside_the_receivers() {
+        let m = Metrics::default();
+        let g: Gauge = Gauge::default();
+        m.register(
+            "aaa_test_gauge",
+            "A gauge registered from outside.",
+            g.clone(),
+        );
+        g.set(7);
+        m.request(Outcome::Quarantined);
+        let text = m.render();
+        assert!(text.contains("aaa_test_gauge 7\n"), "{text}");
+        assert!(text.contains("aaa_quarantined_total 1\n"), "{text}");
     }
 }

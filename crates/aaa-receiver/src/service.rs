@@ -218,7 +218,7 @@ impl Receiver {
                 let mut r = Response::new(Full::new(Bytes::from(inner.metrics.render())));
                 r.headers_mut().insert(
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; version=0.0.4"),
+                    HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
                 );
                 return r;
             }
@@ -412,22 +412,7 @@ impl Receiver {
             );
         }
         let received_at = now_ms();
-        let content = match aaa_parser::scan(&body) {
-            Ok(env) => {
-                let for_user_id = env.for_user_id().map(str::to_owned);
-                Content::Events(
-                    env.events()
-                        .map(|e| EventRecord {
-                            key: e.key().to_string(),
-                            kind: e.kind().to_string(),
-                            for_user_id: for_user_id.clone(),
-                            range: e.range(),
-                        })
-                        .collect(),
-                )
-            }
-            Err(e) => Content::Quarantined(e.to_string()),
-        };
+        let content = scan_content(&body);
         let delivery = Arc::new(Delivery {
             app: Arc::clone(&app.name),
             received_at,
@@ -509,5 +494,26 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { Ok(this.handle(req).await) })
+    }
+}
+
+/// What a body holds: its events, each with its dedupe key, kind and place in the body, or why
+/// it is not an envelope.
+pub(crate) fn scan_content(body: &[u8]) -> Content {
+    match aaa_parser::scan(body) {
+        Ok(env) => {
+            let for_user_id = env.for_user_id().map(str::to_owned);
+            Content::Events(
+                env.events()
+                    .map(|e| EventRecord {
+                        key: e.key().to_string(),
+                        kind: e.kind().to_string(),
+                        for_user_id: for_user_id.clone(),
+                        range: e.range(),
+                    })
+                    .collect(),
+            )
+        }
+        Err(e) => Content::Quarantined(e.to_string()),
     }
 }

@@ -3,8 +3,9 @@
 use aaa_model::WebhookId;
 use aaa_model::rest::StatusFlags;
 
-use crate::client::{ApiVersion, Call, Client, Response, UserToken};
+use crate::client::{Call, Client, Response, UserToken};
 use crate::request::{ResponseFuture, into_future, run};
+use crate::route::ApiVersion;
 use crate::route::Route;
 
 /// Checks whether a user is subscribed to a webhook (`GET webhooks/:id/subscriptions/all`; v1.1 answers 204 when subscribed).
@@ -50,17 +51,31 @@ impl CheckSubscription {
         }
         Box::pin(async move {
             match answer.await {
-                // v1.1 answers "not subscribed" with 404 and code 34 (which is also its answer
-                // for an unknown webhook id: X does not tell the two apart).
-                Err(e) if e.status() == Some(404) && e.code() == Some(34) => Ok(Response::new(
-                    StatusFlags::subscribed(false),
-                    404,
-                    e.rate_limit(),
-                )),
+                // v1.1 answers "not subscribed" with a 404 (X: "if the response code is not
+                // 204, then the user does not have an active subscription"), code 34. A 34
+                // that says the webhook itself does not exist (the wording X documents for
+                // the other calls on this path) is an error, not a "no".
+                Err(e)
+                    if e.status() == Some(404)
+                        && e.code() == Some(34)
+                        && !names_missing_webhook(e.message()) =>
+                {
+                    Ok(Response::new(
+                        StatusFlags::subscribed(false),
+                        404,
+                        e.rate_limit(),
+                    ))
+                }
                 other => other,
             }
         })
     }
+}
+
+/// Whether X's message says the webhook is missing ("Webhook does not exist or is associated
+/// with a different twitter application."), rather than the subscription.
+fn names_missing_webhook(message: Option<&str>) -> bool {
+    message.is_some_and(|m| m.to_ascii_lowercase().starts_with("webhook does not exist"))
 }
 
 into_future!(CheckSubscription => StatusFlags);

@@ -5,35 +5,46 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use aaa_model::{Timestamp, UserId, WebhookId};
+use aaa_model::event::{ActivityFilter, ActivityType};
+use aaa_model::{SubscriptionId, Timestamp, UserId, WebhookId};
 
 use crate::client::{Call, Client, Response};
 use crate::error::{Error, ErrorKind};
 
 mod check_subscription;
 mod count_subscriptions;
+mod create_activity_subscription;
 mod deactivate;
 mod deactivate_user;
+mod delete_activity_subscription;
+mod delete_activity_subscriptions;
 mod delete_webhook;
+mod list_activity_subscriptions;
 mod list_subscriptions;
 mod list_webhooks;
 mod register_webhook;
 mod replay;
 mod subscribe;
 mod trigger_crc;
+mod update_activity_subscription;
 mod webhook_replay;
 
 pub use self::check_subscription::CheckSubscription;
 pub use self::count_subscriptions::CountSubscriptions;
+pub use self::create_activity_subscription::CreateActivitySubscription;
 pub use self::deactivate::Deactivate;
 pub use self::deactivate_user::DeactivateUser;
+pub use self::delete_activity_subscription::DeleteActivitySubscription;
+pub use self::delete_activity_subscriptions::{DeleteActivitySubscriptions, MAX_BULK_DELETE};
 pub use self::delete_webhook::DeleteWebhook;
+pub use self::list_activity_subscriptions::{ListActivitySubscriptions, SubscriptionPages};
 pub use self::list_subscriptions::ListSubscriptions;
 pub use self::list_webhooks::ListWebhooks;
 pub use self::register_webhook::RegisterWebhook;
 pub use self::replay::Replay;
 pub use self::subscribe::Subscribe;
 pub use self::trigger_crc::TriggerCrc;
+pub use self::update_activity_subscription::UpdateActivitySubscription;
 pub use self::webhook_replay::WebhookReplay;
 
 /// The future an awaited request turns into.
@@ -171,5 +182,47 @@ impl Client {
         to: Timestamp,
     ) -> WebhookReplay {
         WebhookReplay::new(self, webhook_id.into(), from, to)
+    }
+
+    /// Creates an X Activity API subscription to `event_type` events matching `filter`
+    /// (`POST /2/activity/subscriptions`; see [`CreateActivitySubscription`] for tag, webhook,
+    /// direction and authentication).
+    pub fn create_activity_subscription(
+        &self,
+        event_type: ActivityType,
+        filter: ActivityFilter<'static>,
+    ) -> CreateActivitySubscription {
+        CreateActivitySubscription::new(self, event_type, filter)
+    }
+
+    /// Lists the app's X Activity API subscriptions, a page at a time
+    /// ([`ListActivitySubscriptions::pages`] for all).
+    pub fn list_activity_subscriptions(&self) -> ListActivitySubscriptions {
+        ListActivitySubscriptions::new(self)
+    }
+
+    /// Changes a subscription's tag or webhook.
+    pub fn update_activity_subscription(
+        &self,
+        subscription_id: impl Into<SubscriptionId<'static>>,
+    ) -> UpdateActivitySubscription {
+        UpdateActivitySubscription::new(self, subscription_id.into())
+    }
+
+    /// Deletes a subscription.
+    pub fn delete_activity_subscription(
+        &self,
+        subscription_id: impl Into<SubscriptionId<'static>>,
+    ) -> DeleteActivitySubscription {
+        DeleteActivitySubscription::new(self, subscription_id.into())
+    }
+
+    /// Deletes up to 100 subscriptions in one call, with a result per id.
+    pub fn delete_activity_subscriptions<I, S>(&self, ids: I) -> DeleteActivitySubscriptions
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<SubscriptionId<'static>>,
+    {
+        DeleteActivitySubscriptions::new(self, ids.into_iter().map(Into::into).collect())
     }
 }

@@ -2,10 +2,10 @@
 
 use aaa_model::rest::Webhook;
 
-use crate::client::ApiVersion;
 use crate::client::{Call, Client};
 use crate::request::json;
 use crate::request::{ResponseFuture, into_future, run};
+use crate::route::ApiVersion;
 use crate::route::Route;
 use crate::webhook_url::check_webhook_url;
 

@@ -3,9 +3,9 @@
 use aaa_model::WebhookId;
 use aaa_model::rest::StatusFlags;
 
-use crate::client::ApiVersion;
 use crate::client::{Call, Client, UserToken};
 use crate::request::{ResponseFuture, into_future, run};
+use crate::route::ApiVersion;
 use crate::route::Route;
 
 /// Subscribes a user to a webhook (`POST webhooks/:id/subscriptions/all`).

@@ -21,7 +21,15 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use activity::{ActivityEnvelope, ActivityEvent, ActivityFilter};
+pub use activity::{
+    ActivityEnvelope, ActivityEvent, ActivityFilter, ActivityPayload, ActivityType, Affiliation,
+    BroadcastActivity, BroadcastChat, CHAT_CONVERSATION_JOIN_ALIAS, ChatActivity, ClusterPost,
+    Direction, DmActivity, FilterKind, Includes, LikeActivity, MessageSignature, News,
+    NewsContexts, NewsEntities, NotePost, OauthRevoke, PayloadShape, Post, PostAttachments,
+    PostDelete, PostEntities, PostMetrics, ProfileUpdate, ReferenceType, ReferencedPost,
+    SpaceActivity, UnknownActivityType, UserMetrics, UserPair, V2Mention, V2Tag, V2Url, V2User,
+    V2UserEntities,
+};
 pub use direct_message::{
     Attachment, Cta, DirectMessageEvent, DmApp, DmUser, MessageCreate, MessageData, QuickReply,
     QuickReplyOption, QuickReplyResponse,
@@ -112,10 +120,11 @@ impl Event<'_> {
     }
 
     /// The event's name: the kind's [`EventKind::as_str`] (`tweet_create`, `unfollow`, ...), the
-    /// X Activity API `event_type` (`post.create`), or `unknown:<key>`.
+    /// X Activity API `event_type` (`post.create`; the canonical name for a deprecated alias), or
+    /// `unknown:<key>`.
     pub fn kind_name(&self) -> &str {
         match self {
-            Event::Activity(a) => a.event_type.as_str(),
+            Event::Activity(a) => a.type_name(),
             Event::Unknown(u) => u.kind_name(),
             other => other.kind().map_or("", EventKind::as_str),
         }
@@ -301,25 +310,31 @@ pub fn decode_event_with<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-/// Decodes an X Activity API event: either a whole delivery body `{"data":{...}}` or the object
-/// under `data`. Strings without escapes, `payload` and `includes` are borrowed from `raw`.
+/// Decodes an X Activity API event: either a whole delivery body `{"data":{...}}` (a webhook
+/// POST or one line of the activity stream) or the object under `data`. The payload is decoded
+/// by event type ([`ActivityPayload`]); strings without escapes are borrowed from `raw`, and the
+/// payload and includes are also kept verbatim.
 ///
 /// ```
-/// use aaa_model::{Event, decode_activity};
+/// use aaa_model::{ActivityPayload, ActivityType, Event, decode_activity};
 ///
 /// let body = r#"{"data":{"event_uuid":"1","event_type":"follow.follow",
-///     "filter":{"user_id":"42"},"payload":{"source":{},"target":{}}}}"#;
+///     "filter":{"user_id":"42"},
+///     "payload":{"source":{"data":{"id":"42","username":"a"}},"target":{"id":"7"}}}}"#;
 /// let event = decode_activity(body).unwrap();
 /// assert_eq!(event.kind_name(), "follow.follow");
 /// let Event::Activity(a) = event else { panic!() };
+/// assert_eq!(a.activity_type(), Some(ActivityType::FollowFollow));
 /// assert_eq!(a.user_id().unwrap().get(), 42);
-/// assert_eq!(a.payload.unwrap().get(), r#"{"source":{},"target":{}}"#);
+/// let ActivityPayload::UserPair(pair) = &a.payload else { panic!() };
+/// assert_eq!(pair.target_id().unwrap().get(), 7);
+/// assert!(a.raw_payload.unwrap().get().starts_with(r#"{"source""#));
 /// ```
 ///
 /// # Errors
 ///
 /// When `raw` is not valid JSON, or has neither `data` nor `event_type`, or a field has the wrong
-/// type.
+/// type, or the payload does not have its event type's shape.
 pub fn decode_activity(raw: &str) -> Result<Event<'_>, serde_json::Error> {
     activity::decode_either(raw).map(|a| Event::Activity(Box::new(a)))
 }

@@ -68,6 +68,16 @@ borrowed_struct! {
         /// The single `error` string of OAuth and some older endpoints.
         #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
         pub error: Option<Text<'a>>,
+        /// The numeric code of the flat `{"code","message"}` shape (the OpenAPI spec's `Error`).
+        #[serde(
+            default,
+            deserialize_with = "crate::lenient::int",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub code: Option<i64>,
+        /// The message of the flat `{"code","message"}` shape.
+        #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+        pub message: Option<Text<'a>>,
     }
 }
 
@@ -155,6 +165,8 @@ impl<'a> ErrorBody<'a> {
     /// Whether the body said nothing recognizable (no errors and no problem fields).
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+            && self.code.is_none()
+            && self.message.is_none()
             && self.title.is_none()
             && self.detail.is_none()
             && self.error.is_none()
@@ -162,9 +174,18 @@ impl<'a> ErrorBody<'a> {
             && self.problem_type.is_none()
     }
 
-    /// The first numeric code among the errors.
+    /// The first numeric code among the errors, else the flat shape's `code`.
     pub fn code(&self) -> Option<i64> {
-        self.errors.iter().find_map(|e| e.code)
+        self.errors.iter().find_map(|e| e.code).or(self.code)
+    }
+
+    /// The kind of the first problem named (`errors[].type`, else the top-level `type`).
+    pub fn problem_kind(&self) -> Option<ProblemKind> {
+        self.errors
+            .iter()
+            .find_map(|e| e.problem_type.as_deref())
+            .or(self.problem_type.as_deref())
+            .and_then(ProblemKind::from_type_uri)
     }
 
     /// A one-line message: the errors' texts joined with `"; "`, else `title: detail` (or the one
@@ -174,6 +195,9 @@ impl<'a> ErrorBody<'a> {
         let parts: Vec<&str> = self.errors.iter().filter_map(ApiError::text).collect();
         if !parts.is_empty() {
             return parts.join("; ");
+        }
+        if let Some(m) = self.message.as_deref() {
+            return m.to_owned();
         }
         match (self.title.as_deref(), self.detail.as_deref()) {
             (Some(t), Some(d)) if t != d => return format!("{t}: {d}"),
@@ -192,6 +216,87 @@ impl<'a> ErrorBody<'a> {
     /// `(code, message)`: see [`ErrorBody::code`] and [`ErrorBody::message`].
     pub fn summary(&self) -> (Option<i64>, String) {
         (self.code(), self.message())
+    }
+}
+
+/// The kind of an X API v2 problem, from its `type` URI
+/// (`https://api.x.com/2/problems/<kind>`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// `invalid-request`: the request breaks a rule (a parameter, a body field).
+    InvalidRequest,
+    /// `resource-not-found`: no such subscription, webhook, user ...
+    ResourceNotFound,
+    /// `not-authorized-for-resource`: the credentials may not act on it.
+    NotAuthorizedForResource,
+    /// `not-authorized-for-field`.
+    NotAuthorizedForField,
+    /// `field-unauthorized`.
+    FieldUnauthorized,
+    /// `field-hydration-failure`.
+    FieldHydrationFailure,
+    /// `resource-unavailable`.
+    ResourceUnavailable,
+    /// `disallowed-resource`.
+    DisallowedResource,
+    /// `internal-error`.
+    InternalError,
+    /// `usage-capped`: a usage cap (a subscription or connection limit) is reached.
+    UsageCapped,
+    /// `conflict`: the resource exists already or is in use.
+    Conflict,
+    /// `rate-limit-exceeded` / `too-many-requests`.
+    RateLimited,
+    /// Another problem type.
+    Other,
+}
+
+impl ProblemKind {
+    /// The last path segment of X's problem type URIs for this kind.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            ProblemKind::InvalidRequest => "invalid-request",
+            ProblemKind::ResourceNotFound => "resource-not-found",
+            ProblemKind::NotAuthorizedForResource => "not-authorized-for-resource",
+            ProblemKind::NotAuthorizedForField => "not-authorized-for-field",
+            ProblemKind::FieldUnauthorized => "field-unauthorized",
+            ProblemKind::FieldHydrationFailure => "field-hydration-failure",
+            ProblemKind::ResourceUnavailable => "resource-unavailable",
+            ProblemKind::DisallowedResource => "disallowed-resource",
+            ProblemKind::InternalError => "internal-error",
+            ProblemKind::UsageCapped => "usage-capped",
+            ProblemKind::Conflict => "conflict",
+            ProblemKind::RateLimited => "rate-limit-exceeded",
+            ProblemKind::Other => "other",
+        }
+    }
+
+    /// The full type URI, `https://api.x.com/2/problems/<slug>`.
+    pub fn type_uri(self) -> String {
+        format!("https://api.x.com/2/problems/{}", self.slug())
+    }
+
+    /// The kind a type URI names; `None` for `about:blank` and other non-X URIs.
+    pub fn from_type_uri(uri: &str) -> Option<ProblemKind> {
+        let slug = uri
+            .strip_prefix("https://api.x.com/2/problems/")
+            .or_else(|| uri.strip_prefix("https://api.twitter.com/2/problems/"))?;
+        Some(match slug {
+            "invalid-request" => ProblemKind::InvalidRequest,
+            "resource-not-found" => ProblemKind::ResourceNotFound,
+            "not-authorized-for-resource" => ProblemKind::NotAuthorizedForResource,
+            "not-authorized-for-field" => ProblemKind::NotAuthorizedForField,
+            "field-unauthorized" => ProblemKind::FieldUnauthorized,
+            "field-hydration-failure" => ProblemKind::FieldHydrationFailure,
+            "resource-unavailable" => ProblemKind::ResourceUnavailable,
+            "disallowed-resource" => ProblemKind::DisallowedResource,
+            "internal-error" => ProblemKind::InternalError,
+            "usage-capped" => ProblemKind::UsageCapped,
+            "conflict" | "duplicate-rules" => ProblemKind::Conflict,
+            "rate-limit-exceeded" | "too-many-requests" => ProblemKind::RateLimited,
+            _ => ProblemKind::Other,
+        })
     }
 }
 

@@ -1,23 +1,16 @@
 //! Replay like X: the window rules, one job per webhook, redelivery of the logged deliveries in
 //! order, then a signed `replay_job_status` message.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
 use aaa_model::Timestamp;
 use bytes::Bytes;
-use http::StatusCode;
-use ring::rand::SystemRandom;
 
+use super::{Deliverer, Target};
+use crate::consts::RETENTION_SECS;
 use crate::crc;
-use crate::delivery::Target;
-use crate::reply::{ResponseBody, Version, error, json};
-use crate::service::{Emulator, format_time};
-use crate::state::random_id;
-
-/// Five days: how far back replay reaches, and how long deliveries are kept.
-pub(crate) const RETENTION_SECS: u64 = 5 * 24 * 60 * 60;
-/// `from_date` must be at least this old.
-const FROM_MIN_AGE_SECS: u64 = 31 * 60;
-/// `to_date` must be at least this old.
-const TO_MIN_AGE_SECS: u64 = 10 * 60;
+use crate::options::ReplayMinAge;
 /// The longest window of `POST /2/webhooks/replay`.
 const WEBHOOK_REPLAY_SPAN_SECS: u64 = 24 * 60 * 60;
 
@@ -56,13 +49,15 @@ impl WindowError {
     }
 }
 
-/// Checks a window against `now` (seconds); on success the window in seconds, `from`
+/// Checks a window against `now` (seconds) and the minimum ages of its ends (X's 31 and 10
+/// minutes unless the options say otherwise); on success the window in seconds, `from`
 /// inclusive and `to` exclusive.
 pub(crate) fn check_window(
     from: Option<&str>,
     to: Option<&str>,
     now: u64,
     kind: Kind,
+    min_age: ReplayMinAge,
 ) -> Result<(u64, u64), WindowError> {
     let (Some(from), Some(to)) = (from, to) else {
         return Err(WindowError::Missing);
@@ -80,10 +75,10 @@ pub(crate) fn check_window(
     if from < now.saturating_sub(RETENTION_SECS) {
         return Err(WindowError::TooOld);
     }
-    if from > now.saturating_sub(FROM_MIN_AGE_SECS) {
+    if from > now.saturating_sub(min_age.from.as_secs()) {
         return Err(WindowError::FromTooRecent);
     }
-    if to > now.saturating_sub(TO_MIN_AGE_SECS) {
+    if to > now.saturating_sub(min_age.to.as_secs()) {
         return Err(WindowError::ToTooRecent);
     }
     if kind == Kind::Webhook && to - from > WEBHOOK_REPLAY_SPAN_SECS {
@@ -113,97 +108,30 @@ pub(crate) fn status_body(webhook_id: &str, job_id: &str, complete: bool) -> Byt
     )
 }
 
-impl Emulator {
-    /// Starts a replay job for `webhook_id` of the app `app_id` over the window `from`..`to`
-    /// (`yyyymmddhhmm`), answering as X does.
-    pub(crate) fn start_replay(
-        &self,
-        version: Version,
-        kind: Kind,
-        app_id: &str,
-        webhook_id: &str,
-        window: (Option<&str>, Option<&str>),
-    ) -> Response {
-        let (from, to) = match check_window(window.0, window.1, self.now(), kind) {
-            Ok(w) => w,
-            Err(e) => {
-                return error(version, StatusCode::BAD_REQUEST, 400, e.message());
-            }
-        };
-        let (target, secret, job_id) = {
-            let mut state = self.state();
-            let Some(webhook) = state
-                .webhooks
-                .iter()
-                .find(|w| w.id == webhook_id && w.app_id == app_id)
-            else {
-                return error(
-                    version,
-                    StatusCode::NOT_FOUND,
-                    aaa_model::rest::codes::NOT_FOUND,
-                    "Sorry, that page does not exist.",
-                );
-            };
-            let Some(app) = state.app(app_id) else {
-                return error(
-                    version,
-                    StatusCode::UNAUTHORIZED,
-                    32,
-                    "Could not authenticate you.",
-                );
-            };
-            let secret = app.consumer_secret.clone();
-            let target = Target::new(&webhook.id, &webhook.url, &secret);
-            if state.replay_jobs.contains_key(webhook_id) {
-                return error(
-                    version,
-                    StatusCode::CONFLICT,
-                    409,
-                    "A replay job is already running for this webhook.",
-                );
-            }
-            let Ok(job) = random_id(&SystemRandom::new()) else {
-                return error(
-                    version,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    131,
-                    "Internal error",
-                );
-            };
-            let job_id = job.to_string();
-            state
-                .replay_jobs
-                .insert(webhook_id.to_owned(), job_id.clone());
-            (target, secret, job_id)
-        };
-        let created = self.now();
-        self.deliverer().begin(1);
-        let this = self.clone();
-        let job = job_id.clone();
+impl Deliverer {
+    /// Runs a replay job in the background: a CRC check (X checks before replaying), each
+    /// logged delivery of `from..to` to `target` in order, then the status message.
+    pub(crate) fn spawn_replay(
+        self: &Arc<Self>,
+        target: Target,
+        secret: String,
+        job_id: String,
+        (from, to): (u64, u64),
+    ) {
+        self.begin(1);
+        let this = Arc::clone(self);
         tokio::spawn(async move {
-            this.run_replay(target, secret, job, from, to).await;
+            this.run_replay(target, secret, job_id, from, to).await;
         });
-        match version {
-            Version::V1 => json(
-                StatusCode::ACCEPTED,
-                &serde_json::json!({"job_id": job_id, "created_at": format_time(created, false)}),
-            ),
-            Version::V2 => json(
-                StatusCode::OK,
-                &serde_json::json!({"data": {"job_id": job_id, "created_at": format_time(created, true)}}),
-            ),
-        }
     }
 
-    /// The job: a CRC check (X checks before replaying), each logged delivery of the window in
-    /// order, then the status message.
     async fn run_replay(&self, target: Target, secret: String, job_id: String, from: u64, to: u64) {
-        let deadline = self.options().crc_deadline;
-        let mut complete = crc::check(self.deliverer().client(), &target.url, &secret, deadline)
+        let deadline = self.shared().options().crc_deadline;
+        let mut complete = crc::check(self.client(), &target.url, &secret, deadline)
             .await
             .is_ok();
         let bodies: Vec<Bytes> = {
-            let state = self.state();
+            let state = self.shared().state();
             state
                 .log
                 .iter()
@@ -227,16 +155,12 @@ impl Emulator {
         }
         let status = status_body(&target.webhook_id, &job_id, complete);
         let _ = self.deliver_with_retries(&target, &status).await;
-        self.state().replay_jobs.remove(&target.webhook_id);
+        self.shared().state().replay_jobs.remove(&target.webhook_id);
         tracing::info!(webhook_id = %target.webhook_id, %job_id, complete, "replay job finished");
-        self.deliverer()
-            .replay_jobs
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.deliverer().end();
+        self.replay_jobs.fetch_add(1, Ordering::Relaxed);
+        self.end();
     }
 }
-
-type Response = http::Response<ResponseBody>;
 
 #[cfg(test)]
 mod tests {
@@ -249,7 +173,7 @@ mod tests {
     #[test]
     fn window_rules() {
         let now = secs("202611221200");
-        let ok = |f, t, k| check_window(Some(f), Some(t), now, k);
+        let ok = |f, t, k| check_window(Some(f), Some(t), now, k, ReplayMinAge::default());
         assert_eq!(
             ok("202611221000", "202611221100", Kind::Subscriptions),
             Ok((secs("202611221000"), secs("202611221100")))
@@ -289,8 +213,33 @@ mod tests {
         );
         assert!(ok("202611201000", "202611211000", Kind::Webhook).is_ok());
         assert_eq!(
-            check_window(None, Some("202611221000"), now, Kind::Webhook),
+            check_window(
+                None,
+                Some("202611221000"),
+                now,
+                Kind::Webhook,
+                ReplayMinAge::default()
+            ),
             Err(WindowError::Missing)
+        );
+    }
+
+    #[test]
+    fn shorter_minimum_ages_for_tests() {
+        let now = secs("202611221200");
+        let quick = ReplayMinAge {
+            from: std::time::Duration::ZERO,
+            to: std::time::Duration::ZERO,
+        };
+        let check = |f, t, m| check_window(Some(f), Some(t), now, Kind::Subscriptions, m);
+        assert_eq!(
+            check("202611221150", "202611221200", ReplayMinAge::default()),
+            Err(WindowError::FromTooRecent)
+        );
+        assert!(check("202611221150", "202611221200", quick).is_ok());
+        assert_eq!(
+            check("202611221150", "202611221201", quick),
+            Err(WindowError::ToTooRecent)
         );
     }
 

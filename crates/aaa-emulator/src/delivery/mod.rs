@@ -3,7 +3,7 @@
 //! on the configured schedule. Every attempted delivery is logged per webhook for replay.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -14,8 +14,14 @@ use http_body_util::Full;
 use ring::hmac;
 use tokio::sync::Notify;
 
-use crate::service::Emulator;
+use crate::consts::RETENTION_SECS;
+use crate::rng::Rng;
+use crate::shared::Shared;
+use crate::state::Logged;
 use crate::web::WebClient;
+
+pub(crate) mod replay;
+pub(crate) mod stream;
 
 /// The header X signs deliveries with.
 pub(crate) const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";
@@ -46,15 +52,6 @@ impl Target {
     }
 }
 
-/// An attempted delivery, kept for replay.
-#[derive(Clone, Debug)]
-pub(crate) struct Logged {
-    pub(crate) webhook_id: String,
-    /// When it was first attempted, seconds since the epoch on the emulator's timeline.
-    pub(crate) at: u64,
-    pub(crate) body: Bytes,
-}
-
 /// Counters of everything delivered so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryStats {
@@ -76,10 +73,12 @@ pub struct DeliveryStats {
     pub pending: u64,
 }
 
-/// The delivery machinery shared by every clone of an [`Emulator`].
+/// The delivery machinery shared by every clone of an emulator: the outgoing client, the fault
+/// generator, the counters, and the work under way.
 pub(crate) struct Deliverer {
+    shared: Arc<Shared>,
     client: Option<WebClient>,
-    rng: Mutex<SplitMix64>,
+    rng: Mutex<Rng>,
     queued: AtomicU64,
     attempts: AtomicU64,
     delivered: AtomicU64,
@@ -100,10 +99,12 @@ impl std::fmt::Debug for Deliverer {
 }
 
 impl Deliverer {
-    pub(crate) fn new(seed: u64, client: Option<WebClient>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, client: Option<WebClient>) -> Self {
+        let seed = shared.options().delivery.faults.seed;
         Self {
+            shared,
             client,
-            rng: Mutex::new(SplitMix64(seed)),
+            rng: Mutex::new(Rng::new(seed)),
             queued: AtomicU64::new(0),
             attempts: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
@@ -161,11 +162,10 @@ impl Deliverer {
 
     /// A uniform draw in [0, 1).
     fn chance(&self) -> f64 {
-        let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-        // 53 random bits as a fraction.
-        #[allow(clippy::cast_precision_loss)]
-        let f = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
-        f
+        self.rng
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fraction()
     }
 
     /// A uniform draw in [0, max].
@@ -175,7 +175,7 @@ impl Deliverer {
         }
         let millis = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
         let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-        Duration::from_millis(rng.next() % (millis + 1))
+        Duration::from_millis(rng.next_u64() % (millis + 1))
     }
 
     /// One POST of `body` to `target`; true when it got a 200 within `deadline`.
@@ -217,12 +217,17 @@ impl Deliverer {
     }
 }
 
-impl Emulator {
+impl Deliverer {
+    /// The shared state.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// Queues `bodies` for `targets`, applying the configured faults, and returns at once.
     /// Each (target, body) pair is logged for replay before it is first attempted.
-    pub(crate) fn dispatch(&self, targets: Vec<Target>, bodies: &[Bytes]) {
-        let faults = self.options().delivery.faults;
-        let deliverer = self.deliverer();
+    pub(crate) fn dispatch(self: &Arc<Self>, targets: Vec<Target>, bodies: &[Bytes]) {
+        let faults = self.shared.options().delivery.faults;
+        let deliverer = self;
         for target in targets {
             let mut batch: Vec<(Bytes, bool)> = bodies.iter().map(|b| (b.clone(), false)).collect();
             if faults.duplicate > 0.0 {
@@ -248,10 +253,10 @@ impl Emulator {
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
             deliverer.begin(batch.len());
             {
-                let now = self.now();
-                let mut state = self.state();
+                let now = self.shared.now();
+                let mut state = self.shared.state();
                 // Replay reaches five days back; older entries are dropped as new ones come.
-                let horizon = now.saturating_sub(crate::replay::RETENTION_SECS);
+                let horizon = now.saturating_sub(RETENTION_SECS);
                 state.log.retain(|l| l.at >= horizon);
                 for (body, copy) in &batch {
                     if !copy {
@@ -263,29 +268,28 @@ impl Emulator {
                     }
                 }
             }
-            let this = self.clone();
+            let this = Arc::clone(self);
             tokio::spawn(async move {
                 let (mut ok, mut retrying) = (0usize, 0usize);
                 for (body, copy) in batch {
                     if copy {
-                        this.deliverer().duplicates.fetch_add(1, Ordering::Relaxed);
+                        this.duplicates.fetch_add(1, Ordering::Relaxed);
                     }
-                    let wait = this.deliverer().delay(faults.max_delay);
+                    let wait = this.delay(faults.max_delay);
                     if !wait.is_zero() {
                         tokio::time::sleep(wait).await;
                     }
-                    let deadline = this.options().delivery.deadline;
-                    if this.deliverer().attempt(&target, &body, deadline).await {
+                    let deadline = this.shared.options().delivery.deadline;
+                    if this.attempt(&target, &body, deadline).await {
                         ok += 1;
-                        this.deliverer().delivered.fetch_add(1, Ordering::Relaxed);
-                        this.deliverer().end();
+                        this.delivered.fetch_add(1, Ordering::Relaxed);
+                        this.end();
                     } else {
                         retrying += 1;
-                        let retry = this.clone();
+                        let d = Arc::clone(&this);
                         let target = target.clone();
                         tokio::spawn(async move {
-                            let ok = retry.retry(&target, &body).await;
-                            let d = retry.deliverer();
+                            let ok = d.retry(&target, &body).await;
                             if ok {
                                 tracing::info!(
                                     webhook_id = %target.webhook_id,
@@ -316,11 +320,11 @@ impl Emulator {
     /// The retries of a delivery whose first attempt failed; true once one gets a 200. A
     /// webhook deleted in the meantime ends the retries; an invalid one makes an attempt fail.
     pub(crate) async fn retry(&self, target: &Target, body: &Bytes) -> bool {
-        let delays = self.options().delivery.retry_delays.clone();
+        let delays = self.shared.options().delivery.retry_delays.clone();
         for delay in delays {
             tokio::time::sleep(delay).await;
             let valid = {
-                let state = self.state();
+                let state = self.shared.state();
                 state
                     .webhooks
                     .iter()
@@ -330,13 +334,11 @@ impl Emulator {
             match valid {
                 None => return false,
                 Some(false) => {
-                    self.deliverer()
-                        .failed_attempts
-                        .fetch_add(1, Ordering::Relaxed);
+                    self.failed_attempts.fetch_add(1, Ordering::Relaxed);
                 }
                 Some(true) => {
-                    let deadline = self.options().delivery.deadline;
-                    if self.deliverer().attempt(target, body, deadline).await {
+                    let deadline = self.shared.options().delivery.deadline;
+                    if self.attempt(target, body, deadline).await {
                         return true;
                     }
                 }
@@ -347,41 +349,7 @@ impl Emulator {
 
     /// One attempt, then the retries; true once one gets a 200.
     pub(crate) async fn deliver_with_retries(&self, target: &Target, body: &Bytes) -> bool {
-        let deadline = self.options().delivery.deadline;
-        self.deliverer().attempt(target, body, deadline).await || self.retry(target, body).await
-    }
-}
-
-/// `SplitMix64`: a tiny, well-mixed generator for fault draws. Not for secrets.
-#[derive(Debug)]
-pub(crate) struct SplitMix64(pub(crate) u64);
-
-impl SplitMix64 {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splitmix_is_deterministic_and_spread() {
-        let mut a = SplitMix64(7);
-        let mut b = SplitMix64(7);
-        let xs: Vec<u64> = (0..4).map(|_| a.next()).collect();
-        let ys: Vec<u64> = (0..4).map(|_| b.next()).collect();
-        assert_eq!(xs, ys);
-        assert_ne!(xs[0], xs[1]);
-        let d = Deliverer::new(1, None);
-        let draws: Vec<f64> = (0..1000).map(|_| d.chance()).collect();
-        assert!(draws.iter().all(|f| (0.0..1.0).contains(f)));
-        let low = draws.iter().filter(|f| **f < 0.5).count();
-        assert!((400..600).contains(&low), "{low}");
+        let deadline = self.shared.options().delivery.deadline;
+        self.attempt(target, body, deadline).await || self.retry(target, body).await
     }
 }

@@ -1,0 +1,85 @@
+//! Rate-limit windows per app and endpoint, and the `x-rate-limit-*` headers.
+
+use aaa_model::rest::codes;
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::consts::RATE_LIMITED;
+use crate::options::Options;
+use crate::reply::{ResponseBody, Version, v1_error, v2_problem};
+use crate::state::State;
+
+/// The window an endpoint counts against: its name (one window per app and name) and how many
+/// calls the window allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limit {
+    pub(crate) endpoint: &'static str,
+    pub(crate) per_window: u32,
+}
+
+/// The rate-limit headers of one call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rate {
+    limit: u32,
+    remaining: u32,
+    reset: u64,
+}
+
+impl Rate {
+    /// Adds `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` (epoch
+    /// seconds when the window ends).
+    pub(crate) fn apply(self, mut res: Response<ResponseBody>) -> Response<ResponseBody> {
+        let headers = res.headers_mut();
+        headers.insert("x-rate-limit-limit", HeaderValue::from(self.limit));
+        headers.insert("x-rate-limit-remaining", HeaderValue::from(self.remaining));
+        headers.insert("x-rate-limit-reset", HeaderValue::from(self.reset));
+        res
+    }
+}
+
+/// Counts a call against the app's window for `limit`; `Err` when the window is used up.
+pub(crate) fn take(
+    state: &mut State,
+    options: &Options,
+    app_id: &str,
+    limit: Limit,
+) -> Result<Rate, Rate> {
+    let now = options.clock.now();
+    let window = options.rate_limits.window.as_secs().max(1);
+    let entry = state
+        .rate_windows
+        .entry((app_id.to_owned(), limit.endpoint))
+        .or_insert((now + window, 0));
+    if entry.0 <= now {
+        *entry = (now + window, 0);
+    }
+    if entry.1 >= limit.per_window {
+        return Err(Rate {
+            limit: limit.per_window,
+            remaining: 0,
+            reset: entry.0,
+        });
+    }
+    entry.1 += 1;
+    Ok(Rate {
+        limit: limit.per_window,
+        remaining: limit.per_window - entry.1,
+        reset: entry.0,
+    })
+}
+
+/// The 429 answer: v1.1 code 88, v2 a problem document.
+pub(crate) fn limited(version: Version) -> Response<ResponseBody> {
+    match version {
+        Version::V1 => v1_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            RATE_LIMITED,
+        ),
+        Version::V2 => v2_problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            "Too Many Requests",
+            "about:blank",
+        ),
+    }
+}
