@@ -280,3 +280,28 @@ async fn two_forwarders_pass_each_delivery_on_once_between_them() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_asks_for_a_token_gets_it_and_refuses_a_wrong_one() {
+    let dir = TempDir::new("nats-auth");
+    let nats = nats_server::Cluster::start_with(
+        dir.path(),
+        1,
+        "authorization {\n  token: \"t0ken-AAA\"\n}\n",
+    );
+    let mut c = config(&nats.url());
+    let e = Store::open_nats(c.clone())
+        .await
+        .expect_err("no token, no connection");
+    assert_eq!(e.kind(), aaa_receiver::StoreErrorKind::Unavailable, "{e}");
+    c.token = Some(aaa_crypto::ConsumerSecret::new("wrong"));
+    assert!(Store::open_nats(c.clone()).await.is_err());
+    c.token = Some(aaa_crypto::ConsumerSecret::new("t0ken-AAA"));
+    let store = Store::open_nats(c.clone()).await.expect("the right token");
+    let r = store.append(delivery("3", &[1], "auth")).await.unwrap();
+    assert_eq!(r.new_events.len(), 1);
+    assert!(
+        !format!("{c:?}").contains("t0ken"),
+        "the token stays out of Debug"
+    );
+}
