@@ -43,6 +43,9 @@ pub(crate) struct Args {
     /// Exit after the first round of events instead of running until interrupted.
     #[arg(long)]
     once: bool,
+    /// Address of the live dashboard (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    dashboard: SocketAddr,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -86,6 +89,8 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     let store = Store::open(StoreConfig::new(&args.data_dir))
         .map_err(|e| crate::serve::store_failure(&e))?;
     let (sink, mut arrivals) = mpsc::unbounded_channel::<StoredEvent>();
+    let board = aaa_ops::Board::default();
+    let health = board.clone();
     let receiver = Receiver::builder()
         .app(AppConfig::new(
             "dev",
@@ -94,7 +99,16 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         ))
         .store(store)
         .on_stored(sink)
+        .health(move || health.healthz())
         .build()?;
+    let dashboard = aaa_ops::Dashboard::start(
+        aaa_ops::DashboardConfig::new(args.dashboard),
+        receiver.clone(),
+        board,
+        None,
+    )
+    .await
+    .map_err(|e| Failure::new(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -111,6 +125,10 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     say(&format!(
         "aaa dev: receiver  {hook_url}  (store in {})",
         args.data_dir.display()
+    ))?;
+    say(&format!(
+        "aaa dev: dashboard {}  (open it in a browser: events arrive live)",
+        dashboard.url()
     ))?;
 
     // Register and subscribe through the management client, as against X.
@@ -180,7 +198,7 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
             demo.screen_name
         ))?;
     }
-    finish(
+    let code = finish(
         args,
         &emulator_url,
         &demo,
@@ -191,7 +209,9 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         all_arrived,
         xaa,
     )
-    .await
+    .await;
+    dashboard.stop().await;
+    code
 }
 
 /// The Account Activity API round: the demo user subscribed, one activity of every kind, each

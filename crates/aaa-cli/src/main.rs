@@ -20,6 +20,7 @@ mod events;
 mod failure;
 mod input;
 mod manage;
+mod ops;
 mod output;
 mod parse;
 mod replay;
@@ -69,6 +70,8 @@ enum Command {
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
+    /// List the receiver's recorded outage windows and the replays asked for each.
+    Gaps(ops::GapsArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Gaps(args) => ops::gaps(&args),
         Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),

@@ -63,6 +63,8 @@ pub(crate) struct Args {
     /// for_user_id (default 1: the single file aaa.sqlite3). Fixed when the store is made.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     store_shards: Option<u16>,
+    #[command(flatten)]
+    ops: crate::ops::ServeOps,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -123,6 +125,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         None => None,
         Some(url) => Some(nats_config(url, args, &file)?),
     };
+    let ops = args.ops.plan(
+        &store_config.data_dir,
+        apps.first().map(|a| a.consumer_secrets[0].clone()),
+    )?;
 
     block_on(Threads::PerCore, async move {
         let store = match nats {
@@ -132,10 +138,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             None => Store::open(store_config).map_err(|e| store_failure(&e))?,
         };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let board = aaa_ops::Board::default();
+        let health = board.clone();
         let mut builder = Receiver::builder()
             .apps(apps)
             .limits(limits)
-            .store(store.clone());
+            .store(store.clone())
+            .health(move || health.healthz());
         let printer = if stdout {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             builder = builder.on_stored(tx);
@@ -149,9 +158,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             .await
             .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
+        let mut forward = None;
         if let Some(url) = forward_to {
             let forwarder = Forwarder::new(store.clone(), &url)
                 .map_err(|e| Failure::new(format!("--forward-to: {e}")))?;
+            forward = Some(forwarder.clone());
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 forwarder
@@ -168,11 +179,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         for p in &paths {
             eprintln!("aaa: listening on {scheme}://{local}{p}");
         }
-        let server = aaa_receiver::serve(listener, receiver).with_graceful_shutdown(shutdown);
+        let server =
+            aaa_receiver::serve(listener, receiver.clone()).with_graceful_shutdown(shutdown);
+        // The listener is up: a restart's outage window ends here.
+        let ops = ops.start(receiver, board, forward).await?;
         match tls {
             Some(tls) => server.tls(tls).await?,
             None => server.await?,
         }
+        ops.stop().await;
         let _ = stop_tx.send(true);
         if let Some(printer) = printer {
             // Events of the last requests may still be queued; print them before exiting.
