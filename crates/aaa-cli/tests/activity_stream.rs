@@ -130,17 +130,18 @@ fn wait_stored_in(args: &[&str], n: usize) -> Vec<(String, String)> {
     }
 }
 
-#[test]
-fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
+/// `aaa emulate` with one user, `aaa serve` storing where `store` says, registered as a webhook:
+/// the emulator, the user's id, the receiver and the webhook's id.
+fn emulator_and_webhook(store: &[&str]) -> (Emulate, String, common::Serve, String) {
     let emu = spawn_emulate(&["--users", "1"]);
     let user = emu.summary["users"][0]["user_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let data = TempDir::new("activity-stream");
-    let dir = data.arg("store");
+    let mut args = vec!["--listen", "127.0.0.1:0"];
+    args.extend(store);
     let serve = spawn_serve(
-        &["--listen", "127.0.0.1:0", "--data-dir", &dir],
+        &args,
         &[("AAA_CONSUMER_SECRET", &emu.app("consumer_secret"))],
         1,
         false,
@@ -155,6 +156,14 @@ fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
     )
     .unwrap();
     let webhook = hook["id"].as_str().unwrap().to_owned();
+    (emu, user, serve, webhook)
+}
+
+#[test]
+fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
+    let data = TempDir::new("activity-stream");
+    let dir = data.arg("store");
+    let (emu, user, serve, webhook) = emulator_and_webhook(&["--data-dir", &dir]);
     // post.create goes to the webhook and the stream; profile.update.bio to the stream only.
     let subscribe = |kind: &str, webhook: Option<&str>| {
         let mut args = vec!["activity", "subscriptions", "create", "--event-type", kind];
@@ -243,33 +252,7 @@ fn on_a_jetstream_store_too_an_event_from_the_webhook_and_the_stream_is_stored_o
     let data = TempDir::new("activity-stream-nats");
     let nats = nats_server::Cluster::start(data.path(), 1);
     let url = nats.url();
-    let emu = spawn_emulate(&["--users", "1"]);
-    let user = emu.summary["users"][0]["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let serve = spawn_serve(
-        &["--listen", "127.0.0.1:0", "--store", &url],
-        &[("AAA_CONSUMER_SECRET", &emu.app("consumer_secret"))],
-        1,
-        false,
-    );
-    let hook_url = format!("http://{}/webhooks/twitter", serve.addr);
-    let hook: serde_json::Value = serde_json::from_str(
-        run(
-            &emu,
-            &[
-                "webhooks",
-                "register",
-                &hook_url,
-                "--allow-local-urls",
-                "--json",
-            ],
-        )
-        .trim(),
-    )
-    .unwrap();
-    let webhook = hook["id"].as_str().unwrap().to_owned();
+    let (emu, user, serve, webhook) = emulator_and_webhook(&["--store", &url]);
     run(
         &emu,
         &[
