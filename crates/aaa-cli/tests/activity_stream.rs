@@ -252,7 +252,10 @@ fn on_a_jetstream_store_too_an_event_from_the_webhook_and_the_stream_is_stored_o
     let data = TempDir::new("activity-stream-nats");
     let nats = nats_server::Cluster::start(data.path(), 1);
     let url = nats.url();
-    let (emu, user, serve, webhook) = emulator_and_webhook(&["--store", &url]);
+    // --data-dir too: aaa serve keeps its operations journal there, whatever the store.
+    let serve_dir = data.arg("serve");
+    let (emu, user, serve, webhook) =
+        emulator_and_webhook(&["--store", &url, "--data-dir", &serve_dir]);
     run(
         &emu,
         &[
