@@ -94,9 +94,19 @@ fn poster(shared: &Shared, deadline: Instant) {
     );
 }
 
-fn receiver(url: &str) -> Serve {
+/// Receiver `n`: events go to the JetStream stream at `url`; only its own journal (gaps, the
+/// heartbeat) goes to a data directory of its own under `dir`.
+fn receiver(url: &str, dir: &std::path::Path, n: usize) -> Serve {
+    let data_dir = dir.join(format!("receiver-{n}"));
     spawn_serve(
-        &["--listen", "127.0.0.1:0", "--store", url],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            url,
+            "--data-dir",
+            data_dir.to_str().expect("a UTF-8 temp path"),
+        ],
         &[("AAA_CONSUMER_SECRET", SECRET)],
         1,
         false,
@@ -121,7 +131,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     let dir = TempDir::new("ha");
     let mut nats = nats_server::Cluster::start(dir.path(), 3);
     let url = nats.url();
-    let mut receivers = [receiver(&url), receiver(&url)];
+    let mut receivers = [receiver(&url, dir.path(), 0), receiver(&url, dir.path(), 1)];
     let shared = Arc::new(Shared::default());
     *shared.addrs.lock().unwrap() = [Some(receivers[0].addr), Some(receivers[1].addr)];
     let deadline = Instant::now() + Duration::from_secs(240);
@@ -138,7 +148,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     receivers[0].child.wait().unwrap();
     shared.addrs.lock().unwrap()[0] = None;
     progress(&shared, shared.acked_count(), 200, "one receiver down");
-    receivers[0] = receiver(&url);
+    receivers[0] = receiver(&url, dir.path(), 0);
     shared.addrs.lock().unwrap()[0] = Some(receivers[0].addr);
     progress(&shared, shared.acked_count(), 200, "receiver back");
 
@@ -218,7 +228,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
             .all(|id| acked.contains_key(id) || *id == FIRST_ID + MAX_BODIES + 1)
     );
     // A replay after the restart: every body again is a duplicate, through either receiver.
-    let mut again = receiver(&url);
+    let mut again = receiver(&url, dir.path(), 2);
     for id in acked.keys().take(50) {
         let r = post_result(again.addr, PATH, &body(*id)).unwrap();
         assert_eq!(r.status, 200, "{r:?}");
