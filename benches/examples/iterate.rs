@@ -12,7 +12,7 @@
 //! `iterate compare ROUNDS FILE...` alternates the candidates round after round (each round runs
 //! one candidate over the bodies for about 20 ms) and measures each round in CPU time of this
 //! thread (`/proc/thread-self/schedstat`), not wall-clock time, so that the time the scheduler
-//! gives to other processes is not counted. It prints the median time per pass over the bodies
+//! gives to other processes is not counted. It prints the mean time per pass over the bodies
 //! and each candidate's time over aaa's:
 //!
 //! ```sh
@@ -96,12 +96,7 @@ fn cpu_nanos() -> u64 {
         .expect("reading /proc/thread-self/schedstat (Linux only)")
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Alternates the candidates for `rounds` rounds and prints median CPU time per pass. Bodies
+/// Alternates the candidates for `rounds` rounds and prints the mean CPU time per pass. Bodies
 /// that a candidate refuses (X Activity API bodies, which the serde-based candidates would need
 /// another type for; bodies that do not fit the model) are left out, with a note.
 fn compare(rounds: usize, all: &[(String, Vec<u8>)], s: &mut Scratch) {
@@ -130,7 +125,7 @@ fn compare(rounds: usize, all: &[(String, Vec<u8>)], s: &mut Scratch) {
     assert!(!bodies.is_empty(), "no body that every candidate accepts");
     let bytes: usize = bodies.iter().map(Vec::len).sum();
     println!(
-        "{} bodies, {bytes} bytes; median of {rounds} rounds\n",
+        "{} bodies, {bytes} bytes; mean of {rounds} rounds\n",
         bodies.len()
     );
     let bodies = &bodies;
@@ -157,9 +152,14 @@ fn compare(rounds: usize, all: &[(String, Vec<u8>)], s: &mut Scratch) {
                 times[i].push((cpu_nanos() - t0) as f64 / passes as f64);
             }
         }
-        let aaa = median(&mut times[0].clone());
+        // The mean over all rounds: the CPU time the kernel reports for a running thread moves
+        // in scheduler ticks, and over many rounds those steps average out where a median of
+        // single rounds would keep them.
+        #[allow(clippy::cast_precision_loss)]
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let aaa = mean(&times[0]);
         for (i, c) in group.iter().enumerate() {
-            let t = median(&mut times[i]);
+            let t = mean(&times[i]);
             #[allow(clippy::cast_precision_loss)]
             let gbps = bytes as f64 / t;
             println!(
