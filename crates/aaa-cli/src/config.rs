@@ -117,6 +117,11 @@ fn warn_if_shared(path: &Path) {
 fn warn_if_shared(_path: &Path) {}
 
 impl ConfigArgs {
+    /// The profile `profile` of the config file `config` (each as its flag would give it).
+    pub(crate) fn new(profile: Option<String>, config: Option<PathBuf>) -> ConfigArgs {
+        ConfigArgs { profile, config }
+    }
+
     /// The selected profile, or an empty one when there is none to use.
     ///
     /// # Errors

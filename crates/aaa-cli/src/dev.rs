@@ -35,13 +35,17 @@ pub(crate) struct Args {
     /// too (emulator.json).
     #[arg(long, value_name = "DIR", default_value = "./aaa-dev-data")]
     data_dir: PathBuf,
-    /// Which management API to register and subscribe with.
-    #[arg(long, value_name = "VERSION", default_value = "v2",
-          value_parser = ["v2", "v1.1"])]
+    /// Which API to register and subscribe with: the Account Activity API in v2 or v1.1, or
+    /// the X Activity API (xaa: a subscription of every event type, delivered to the webhook).
+    #[arg(long, value_name = "API", default_value = "v2",
+          value_parser = ["v2", "v1.1", "xaa"])]
     api: String,
     /// Exit after the first round of events instead of running until interrupted.
     #[arg(long)]
     once: bool,
+    /// Address of the live dashboard (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    dashboard: SocketAddr,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -85,6 +89,8 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     let store = Store::open(StoreConfig::new(&args.data_dir))
         .map_err(|e| crate::serve::store_failure(&e))?;
     let (sink, mut arrivals) = mpsc::unbounded_channel::<StoredEvent>();
+    let board = aaa_ops::Board::default();
+    let health = board.clone();
     let receiver = Receiver::builder()
         .app(AppConfig::new(
             "dev",
@@ -93,7 +99,16 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         ))
         .store(store)
         .on_stored(sink)
+        .health(move || health.healthz())
         .build()?;
+    let dashboard = aaa_ops::Dashboard::start(
+        aaa_ops::DashboardConfig::new(args.dashboard),
+        receiver.clone(),
+        board,
+        None,
+    )
+    .await
+    .map_err(|e| Failure::new(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -110,6 +125,10 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     say(&format!(
         "aaa dev: receiver  {hook_url}  (store in {})",
         args.data_dir.display()
+    ))?;
+    say(&format!(
+        "aaa dev: dashboard {}  (open it in a browser: events arrive live)",
+        dashboard.url()
     ))?;
 
     // Register and subscribe through the management client, as against X.
@@ -136,11 +155,78 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
         .into_data();
     say(&format!(
         "aaa dev: registered webhook {} through the {} API; its CRC check passed",
-        webhook.id, args.api
+        webhook.id,
+        if args.api == "xaa" { "v2" } else { &args.api }
     ))?;
+    let xaa = args.api == "xaa";
+    let (seen, expected) = if xaa {
+        crate::activity::dev::round(
+            &client,
+            &emulator,
+            &demo,
+            webhook.id.as_str(),
+            &mut arrivals,
+            say,
+            describe,
+        )
+        .await?
+    } else {
+        aaa_round(
+            &client,
+            &emulator,
+            &demo,
+            webhook.id.as_str(),
+            &mut arrivals,
+        )
+        .await?
+    };
+    let all_arrived = seen == expected;
+    if !all_arrived {
+        say(&format!(
+            "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
+        ))?;
+    } else if xaa {
+        say(&format!(
+            "aaa dev: {seen} events stored, each once, keyed by event_uuid. The revoke ended \
+             the subscriptions to @{}'s private types, as at X; subscribed again.",
+            demo.screen_name
+        ))?;
+    } else {
+        say(&format!(
+            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
+             at X; subscribed again.",
+            demo.screen_name
+        ))?;
+    }
+    let code = finish(
+        args,
+        &emulator_url,
+        &demo,
+        stop_tx,
+        emulator_task,
+        receiver_task,
+        arrivals,
+        all_arrived,
+        xaa,
+    )
+    .await;
+    dashboard.stop().await;
+    code
+}
+
+/// The Account Activity API round: the demo user subscribed, one activity of every kind, each
+/// shown as the receiver stores it; then the subscription the revoke ended is made again.
+/// Returns how many events arrived and how many were expected.
+async fn aaa_round(
+    client: &Client,
+    emulator: &Emulator,
+    demo: &aaa_emulator::User,
+    webhook_id: &str,
+    arrivals: &mut mpsc::UnboundedReceiver<StoredEvent>,
+) -> Result<(usize, usize), Failure> {
     let subscribe_demo = || async {
         client
-            .subscribe(webhook.id.to_string())
+            .subscribe(webhook_id.to_owned())
             .as_user(UserToken::new(
                 demo.access_token.clone(),
                 demo.access_token_secret.as_str(),
@@ -177,30 +263,52 @@ async fn dev(args: &Args) -> Result<ExitCode, Failure> {
     // The revoke ended the demo user's subscription, as at X; subscribe again (as the user
     // would by authorizing the app anew) so that live triggers reach the webhook.
     subscribe_demo().await?;
-    let all_arrived = seen == expected;
-    if all_arrived {
-        say(&format!(
-            "aaa dev: {seen} events stored, each once. The revoke ended @{}'s subscription, as \
-             at X; subscribed again.",
-            demo.screen_name
-        ))?;
-    } else {
-        say(&format!(
-            "aaa dev: only {seen} of {expected} events arrived (each had 10 s)"
-        ))?;
-    }
+    Ok((seen, expected))
+}
 
+/// Runs until interrupted (unless `--once`), showing events as they are stored, then stops both
+/// servers.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    args: &Args,
+    emulator_url: &str,
+    demo: &aaa_emulator::User,
+    stop_tx: watch::Sender<bool>,
+    emulator_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    receiver_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    mut arrivals: mpsc::UnboundedReceiver<StoredEvent>,
+    all_arrived: bool,
+    xaa: bool,
+) -> Result<ExitCode, Failure> {
     if !args.once {
         let aaa = std::env::args().next().unwrap_or_else(|| "aaa".to_owned());
-        say(&format!(
-            "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
-             {aaa} trigger mention --user {} --emulator {emulator_url}\n    \
-             {aaa} trigger all --user {} --count 3 --emulator {emulator_url}\n    \
-             {aaa} events list --data-dir {}",
-            demo.user_id,
-            demo.user_id,
-            args.data_dir.display()
-        ))?;
+        if xaa {
+            say(&format!(
+                "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
+                 {aaa} trigger post.create --user {} --emulator {emulator_url}\n    \
+                 {aaa} trigger like.create --user {} --direction outbound --emulator {emulator_url}\n    \
+                 {aaa} events list --data-dir {}\n  \
+                 and the activity stream, into the same store (each event stored once):\n    \
+                 AAA_BASE_URL={emulator_url} AAA_CONSUMER_KEY=... AAA_CONSUMER_SECRET=... \
+                 {aaa} activity stream --data-dir {} --stdout\n  \
+                 (the key and secret are in {})",
+                demo.user_id,
+                demo.user_id,
+                args.data_dir.display(),
+                args.data_dir.display(),
+                args.data_dir.join("emulator.json").display()
+            ))?;
+        } else {
+            say(&format!(
+                "aaa dev: running; Ctrl-C stops. Try, from another terminal:\n    \
+                 {aaa} trigger mention --user {} --emulator {emulator_url}\n    \
+                 {aaa} trigger all --user {} --count 3 --emulator {emulator_url}\n    \
+                 {aaa} events list --data-dir {}",
+                demo.user_id,
+                demo.user_id,
+                args.data_dir.display()
+            ))?;
+        }
         let shutdown = crate::serve::shutdown_signal();
         tokio::pin!(shutdown);
         loop {

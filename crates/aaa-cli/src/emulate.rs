@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use aaa_emulator::{Delivery, Emulator, Faults, Options, ReplayMinAge, State};
+use aaa_emulator::{ActivityOptions, Delivery, Emulator, Faults, Options, ReplayMinAge, State};
 
 use crate::failure::Failure;
 use crate::runtime::{Threads, block_on};
@@ -66,6 +66,13 @@ pub(crate) struct Args {
     /// Seed of the fault draws and of the generated payloads, so a run can be repeated.
     #[arg(long, default_value_t = 0, value_name = "N")]
     seed: u64,
+    /// How long an X Activity API stream may be quiet before a keep-alive newline is sent
+    /// (X: at least every 20 s).
+    #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = duration)]
+    stream_keepalive: Duration,
+    /// X Activity API subscriptions an app may hold (X's tiers: 1500, 75000, 150000).
+    #[arg(long, default_value_t = 1_500, value_name = "N")]
+    activity_subscription_limit: usize,
     /// How old a replay window's start and end must be, X's 31 and 10 minutes by default;
     /// shorter ages let tests replay a window seconds after it ended.
     #[arg(long, default_value = "31m,10m", value_name = "FROM,TO", value_parser = crate::events::parse_min_ages)]
@@ -114,6 +121,9 @@ fn probability(s: &str) -> Result<f64, String> {
 
 impl Args {
     fn options(&self) -> Options {
+        let mut activity = ActivityOptions::default();
+        activity.keepalive = self.stream_keepalive;
+        activity.subscription_limit = self.activity_subscription_limit;
         Options {
             strict_urls: self.strict_urls,
             crc_deadline: self.crc_deadline,
@@ -129,6 +139,7 @@ impl Args {
                 },
                 seed: self.seed,
             },
+            activity,
             replay_min_age: ReplayMinAge {
                 from: self.replay_min_age.0,
                 to: self.replay_min_age.1,

@@ -41,6 +41,12 @@ pub(crate) struct Common {
     /// Directory of the event store.
     #[arg(long, value_name = "DIR", default_value = "./aaa-data")]
     data_dir: PathBuf,
+    /// Read the JetStream stream that `aaa serve --store nats://...` writes instead:
+    /// nats://HOST:PORT[,HOST:PORT...].
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    #[command(flatten)]
+    nats: NatsArgs,
     /// Only this kind (tweet_create, follow, post.create, ...).
     #[arg(long)]
     kind: Option<String>,
@@ -53,6 +59,29 @@ pub(crate) struct Common {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// How to reach a NATS cluster (`aaa serve --store` and `aaa events --store`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct NatsArgs {
+    /// A NATS credentials file (JWT and NKey seed) for --store nats://.
+    #[arg(long, value_name = "FILE")]
+    nats_creds: Option<PathBuf>,
+    /// A CA certificate (PEM) to trust for the NATS servers' TLS certificates.
+    #[arg(long, value_name = "FILE")]
+    nats_tls_ca: Option<PathBuf>,
+}
+
+impl NatsArgs {
+    /// Applies the flags that were given to `nats`.
+    pub(crate) fn apply(&self, nats: &mut aaa_receiver::NatsConfig) {
+        if self.nats_creds.is_some() {
+            nats.credentials.clone_from(&self.nats_creds);
+        }
+        if self.nats_tls_ca.is_some() {
+            nats.tls_ca.clone_from(&self.nats_tls_ca);
+        }
+    }
 }
 
 /// Parses `250ms`, `90s`, `15m`, `2h`, `7d` (or plain seconds).
@@ -124,7 +153,15 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn open(common: &Common) -> Result<Store, Failure> {
+async fn open(common: &Common) -> Result<Store, Failure> {
+    if let Some(url) = &common.store {
+        let mut nats = aaa_receiver::NatsConfig::new(url)
+            .map_err(|e| Failure::usage(format!("--store: {e}")))?;
+        common.nats.apply(&mut nats);
+        return Store::open_nats_read_only(nats)
+            .await
+            .map_err(|e| Failure::new(e.to_string()));
+    }
     Store::open_read_only(&common.data_dir).map_err(|e| match e.kind() {
         StoreErrorKind::NotFound => Failure::new(format!(
             "{}: no event store here (run aaa serve --data-dir {} first)",
@@ -205,7 +242,7 @@ async fn run_async(cmd: Command) -> Result<ExitCode, Failure> {
             since,
             limit,
         } => {
-            let store = open(&common)?;
+            let store = open(&common).await?;
             let mut query = filtered(&common, EventQuery::newest(limit));
             query.since_ms =
                 since.map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -214,7 +251,7 @@ async fn run_async(cmd: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tail { common, last } => {
-            let store = open(&common)?;
+            let store = open(&common).await?;
             // The page's `after` is past the newest event of every store file, matching or not:
             // with nothing to print first (`--last 0`, or no match yet) the tail still starts
             // at the end instead of printing the whole history on the next poll.

@@ -20,6 +20,7 @@ mod events;
 mod failure;
 mod input;
 mod manage;
+mod ops;
 mod output;
 mod parse;
 mod replay;
@@ -61,7 +62,7 @@ enum Command {
     Webhooks(Box<manage::WebhooksArgs>),
     /// Add, check, count, list and remove subscriptions with X's management API.
     Subscriptions(Box<manage::SubscriptionsArgs>),
-    /// The X Activity API: create, list, update and delete its subscriptions.
+    /// The X Activity API: its subscriptions, and its activity stream read into the store.
     #[command(subcommand)]
     Activity(activity::Command),
     /// Check a replay window against X's rules, plan its jobs and run them one at a time.
@@ -69,6 +70,8 @@ enum Command {
     /// Read the events the receiver stored.
     #[command(subcommand)]
     Events(events::Command),
+    /// List the receiver's recorded outage windows and the replays asked for each.
+    Gaps(ops::GapsArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
             serve::run(&args)
         }
         Command::Events(cmd) => events::run(cmd),
+        Command::Gaps(args) => ops::gaps(&args),
         Command::Trigger(args) => trigger::run(&args),
         Command::Webhooks(args) => manage::webhooks(*args),
         Command::Subscriptions(args) => manage::subscriptions(*args),

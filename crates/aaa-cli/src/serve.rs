@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aaa_crypto::ConsumerSecret;
 use aaa_receiver::{
-    AppConfig, FileConfig, Forwarder, Limits, Receiver, Store, StoreConfig, StoreError,
+    AppConfig, FileConfig, Forwarder, Limits, NatsConfig, Receiver, Store, StoreConfig, StoreError,
     StoreErrorKind, StoredEvent,
 };
 
@@ -53,10 +53,18 @@ pub(crate) struct Args {
     /// Upper bound on each store file's size in bytes; writes beyond it answer 503.
     #[arg(long, value_name = "BYTES")]
     max_store_bytes: Option<u64>,
+    /// Keep events in a NATS JetStream stream shared by several receivers instead of SQLite:
+    /// nats://HOST:PORT[,HOST:PORT...] (see docs/scale-out.md).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    #[command(flatten)]
+    nats: crate::events::NatsArgs,
     /// How many SQLite files (each with its own writer) the store is split into, by
     /// for_user_id (default 1: the single file aaa.sqlite3). Fixed when the store is made.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     store_shards: Option<u16>,
+    #[command(flatten)]
+    ops: crate::ops::ServeOps,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -113,14 +121,30 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
     };
     let forward_to = args.forward_to.clone().or_else(|| file.forward_to.clone());
     let stdout = args.stdout;
+    let nats = match args.store.as_ref().or(file.store.as_ref()) {
+        None => None,
+        Some(url) => Some(nats_config(url, args, &file)?),
+    };
+    let ops = args.ops.plan(
+        &store_config.data_dir,
+        apps.first().map(|a| a.consumer_secrets[0].clone()),
+    )?;
 
     block_on(Threads::PerCore, async move {
-        let store = Store::open(store_config).map_err(|e| store_failure(&e))?;
+        let store = match nats {
+            Some(nats) => Store::open_nats(nats)
+                .await
+                .map_err(|e| store_failure(&e))?,
+            None => Store::open(store_config).map_err(|e| store_failure(&e))?,
+        };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let board = aaa_ops::Board::default();
+        let health = board.clone();
         let mut builder = Receiver::builder()
             .apps(apps)
             .limits(limits)
-            .store(store.clone());
+            .store(store.clone())
+            .health(move || health.healthz());
         let printer = if stdout {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             builder = builder.on_stored(tx);
@@ -134,9 +158,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
             .await
             .map_err(|e| Failure::new(format!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr()?;
+        let mut forward = None;
         if let Some(url) = forward_to {
             let forwarder = Forwarder::new(store.clone(), &url)
                 .map_err(|e| Failure::new(format!("--forward-to: {e}")))?;
+            forward = Some(forwarder.clone());
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 forwarder
@@ -153,11 +179,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         for p in &paths {
             eprintln!("aaa: listening on {scheme}://{local}{p}");
         }
-        let server = aaa_receiver::serve(listener, receiver).with_graceful_shutdown(shutdown);
+        let server =
+            aaa_receiver::serve(listener, receiver.clone()).with_graceful_shutdown(shutdown);
+        // The listener is up: a restart's outage window ends here.
+        let ops = ops.start(receiver, board, forward).await?;
         match tls {
             Some(tls) => server.tls(tls).await?,
             None => server.await?,
         }
+        ops.stop().await;
         let _ = stop_tx.send(true);
         if let Some(printer) = printer {
             // Events of the last requests may still be queued; print them before exiting.
@@ -166,6 +196,22 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         tracing::info!("stopped: in-flight requests finished, store flushed");
         Ok::<_, Failure>(ExitCode::SUCCESS)
     })
+}
+
+/// The JetStream settings for `--store URL`, from the URL, the config file and the flags.
+fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, Failure> {
+    if !(url.starts_with("nats://") || url.starts_with("tls://")) {
+        return Err(Failure::usage(format!(
+            "--store {url:?}: expected nats://HOST:PORT[,HOST:PORT...] (without --store, events go to SQLite in --data-dir)"
+        )));
+    }
+    let mut nats = NatsConfig::new(url).map_err(|e| Failure::usage(format!("--store: {e}")))?;
+    file.apply_nats(&mut nats, |v| std::env::var(v).ok())?;
+    if let Some(h) = args.retention_hours {
+        nats.retention = Duration::from_secs(h.saturating_mul(3600));
+    }
+    args.nats.apply(&mut nats);
+    Ok(nats)
 }
 
 /// The paths the receiver's apps listen on, for the "listening on" lines.
@@ -238,7 +284,7 @@ async fn print_events(
     }
 }
 
-fn print_event(e: &StoredEvent) {
+pub(crate) fn print_event(e: &StoredEvent) {
     use std::io::Write;
     let line = crate::events::json_line(
         &e.kind,

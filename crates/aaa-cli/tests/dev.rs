@@ -138,3 +138,34 @@ fn dev_once_exits_after_the_demo_round_with_the_v1_api() {
     ]);
     assert_eq!(code, Some(64), "{err}");
 }
+
+#[test]
+fn dev_once_with_the_x_activity_api_stores_one_event_of_every_type() {
+    let data = TempDir::new("dev-xaa");
+    let dir = data.arg("d");
+    let (code, out, err) = aaa(&["dev", "--once", "--api", "xaa", "--data-dir", &dir]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let types = aaa_model::ActivityType::ALL.len();
+    assert!(
+        out.contains(&format!("{types} events stored, each once")),
+        "{out}"
+    );
+    let stored: Vec<&str> = out.lines().filter_map(kind_of).collect();
+    for t in aaa_model::ActivityType::ALL {
+        assert!(stored.contains(&t.as_str()), "{t} not shown: {out}");
+    }
+    let (code, out, _) = aaa(&["events", "list", "--data-dir", &dir, "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().count(), types);
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = v["key"].as_str().unwrap();
+        let uuid = key.rsplit('/').next().unwrap();
+        assert!(
+            uuid.trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit()),
+            "{key} holds the event_uuid"
+        );
+    }
+}

@@ -9,7 +9,6 @@ use aaa_model::{Timestamp, UserId};
 
 use crate::error::Error;
 use crate::rng::{random_id, random_text};
-use crate::state::{App, User};
 
 /// One X Activity API subscription.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,17 +90,18 @@ pub(crate) struct ActivityState {
 }
 
 impl ActivityState {
-    /// A state in which every user has granted every app an OAuth 2.0 user access token.
+    /// A state in which each of the users `user_ids` has granted each of the apps `app_ids` an
+    /// OAuth 2.0 user access token.
     ///
     /// # Errors
     ///
     /// When the system random generator fails.
-    pub(crate) fn new(apps: &[App], users: &[User]) -> Result<Self, Error> {
+    pub(crate) fn new(app_ids: &[&str], user_ids: &[&str]) -> Result<Self, Error> {
         let mut oauth2_tokens = HashMap::new();
-        for app in apps {
-            for user in users {
-                let token = format!("{}-oauth2-{}", user.user_id, random_text(40)?);
-                oauth2_tokens.insert(token, (app.app_id.clone(), user.user_id.clone()));
+        for app_id in app_ids {
+            for user_id in user_ids {
+                let token = format!("{user_id}-oauth2-{}", random_text(40)?);
+                oauth2_tokens.insert(token, ((*app_id).to_owned(), (*user_id).to_owned()));
             }
         }
         Ok(ActivityState {

@@ -29,6 +29,14 @@ impl Who {
             Who::User { app_id, .. } | Who::App { app_id } => app_id,
         }
     }
+
+    /// The user of a call with user context; `None` for an app-only call.
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        match self {
+            Who::User { user_id, .. } => Some(user_id),
+            Who::App { .. } => None,
+        }
+    }
 }
 
 /// The kinds of authentication an endpoint takes.

@@ -182,7 +182,9 @@ impl State {
                 )));
             }
         }
-        let activity = ActivityState::new(&apps, &users)?;
+        let app_ids: Vec<&str> = apps.iter().map(|a| a.app_id.as_str()).collect();
+        let user_ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
+        let activity = ActivityState::new(&app_ids, &user_ids)?;
         Ok(Self {
             apps,
             users,

@@ -266,6 +266,45 @@ async fn each_endpoint_has_its_documented_rate_limit() {
 }
 
 #[tokio::test]
+async fn a_user_context_window_is_the_users_and_an_app_only_window_the_apps() {
+    let h = Harness::start(3, |_| {}).await;
+    let hook = Responder::start(CS).await;
+    let id = register(&h, &hook.url).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let subs = format!("/1.1/account_activity/webhooks/{id}/subscriptions/all.json");
+    let remaining = |r: &Reply| -> u32 {
+        r.headers["x-rate-limit-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Check (500 per window, user auth): each user of the app has a window of their own.
+    let r = h.user(Method::GET, &subs, OWNER_CREDS, None).await;
+    assert_eq!(remaining(&r), 499, "{}", r.json);
+    for n in 1..=3 {
+        let r = h.user(Method::GET, &subs, OTHER_CREDS, None).await;
+        assert_eq!(remaining(&r), 500 - n, "{}", r.json);
+    }
+    let r = h.user(Method::GET, &subs, OWNER_CREDS, None).await;
+    assert_eq!(
+        remaining(&r),
+        498,
+        "the other user's calls took from this user's window"
+    );
+    // Count (15 per window, app auth): every bearer token of the app shares the app's window.
+    let count = "/1.1/account_activity/subscriptions/count.json";
+    let first = h.bearer_token(CK, CS).await;
+    let r = h.bearer(Method::GET, count, &first, None).await;
+    assert_eq!(remaining(&r), 14, "{}", r.json);
+    let second = h.bearer_token(CK, CS).await;
+    let r = h.bearer(Method::GET, count, &second, None).await;
+    assert_eq!(remaining(&r), 13, "{}", r.json);
+}
+
+#[tokio::test]
 async fn the_documented_error_codes_occur() {
     let h = Harness::start(3, |_| {}).await;
     let hook = Responder::start(CS).await;

@@ -160,6 +160,11 @@ pub struct FileConfig {
     pub store_shards: Option<usize>,
     /// Where to forward deliveries.
     pub forward_to: Option<String>,
+    /// The store: `nats://HOST:PORT[,HOST:PORT...]` for a JetStream stream shared by several
+    /// receivers; the SQLite files in `data_dir` when absent.
+    pub store: Option<String>,
+    /// The JetStream settings, for `store = "nats://..."`.
+    pub nats: Option<FileNats>,
     /// TLS certificate chain (PEM).
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM).
@@ -167,6 +172,48 @@ pub struct FileConfig {
     /// The apps.
     #[serde(default, rename = "app")]
     pub apps: Vec<FileApp>,
+}
+
+/// The `[nats]` table: how to reach and use the JetStream store.
+///
+/// ```toml
+/// store = "nats://10.0.0.1:4222,10.0.0.2:4222,10.0.0.3:4222"
+///
+/// [nats]
+/// credentials = "/etc/aaa/receiver.creds"   # or user + password_env, or token_env
+/// tls_ca = "/etc/aaa/nats-ca.pem"
+/// stream = "AAA"
+/// replicas = 3
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNats {
+    /// A credentials file (JWT and NKey seed).
+    pub credentials: Option<PathBuf>,
+    /// A user name (with `password_env`).
+    pub user: Option<String>,
+    /// The environment variable holding the user's password.
+    pub password_env: Option<String>,
+    /// The environment variable holding an authentication token.
+    pub token_env: Option<String>,
+    /// A CA certificate (PEM) for the servers' certificates.
+    pub tls_ca: Option<PathBuf>,
+    /// A client certificate (PEM), with `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// The client certificate's key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Insist on TLS.
+    pub tls_required: Option<bool>,
+    /// The stream's name (default `AAA`).
+    pub stream: Option<String>,
+    /// The subjects' first token (default `aaa`).
+    pub subject_prefix: Option<String>,
+    /// The stream's replicas (default 3 on a cluster of three or more, else 1).
+    pub replicas: Option<usize>,
+    /// How long a delivery may wait for JetStream, milliseconds (default 2000).
+    pub publish_timeout_ms: Option<u64>,
+    /// An upper bound on the stream's size, bytes.
+    pub max_bytes: Option<u64>,
 }
 
 /// One `[[app]]` table.
@@ -273,6 +320,78 @@ impl FileConfig {
         }
     }
 
+    /// Applies the file's `[nats]` table and retention to `nats`, reading secrets from the
+    /// environment variables it names.
+    ///
+    /// # Errors
+    ///
+    /// When a named variable is unset, or only one of a client certificate and key is given.
+    #[cfg(feature = "nats")]
+    pub fn apply_nats(
+        &self,
+        nats: &mut crate::NatsConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        use aaa_crypto::ConsumerSecret;
+        if let Some(h) = self.retention_hours {
+            nats.retention = Duration::from_secs(h.saturating_mul(3600));
+        }
+        let Some(n) = &self.nats else {
+            return Ok(());
+        };
+        let var = |name: &String| {
+            env(name).ok_or_else(|| {
+                ConfigError(format!("[nats]: environment variable {name} is not set"))
+            })
+        };
+        if n.credentials.is_some() {
+            nats.credentials.clone_from(&n.credentials);
+        }
+        if let Some(user) = &n.user {
+            let password = n
+                .password_env
+                .as_ref()
+                .map(var)
+                .transpose()?
+                .unwrap_or_default();
+            nats.user_password = Some((user.clone(), ConsumerSecret::new(password)));
+        }
+        if let Some(t) = &n.token_env {
+            nats.token = Some(ConsumerSecret::new(var(t)?));
+        }
+        if n.tls_ca.is_some() {
+            nats.tls_ca.clone_from(&n.tls_ca);
+        }
+        match (&n.tls_cert, &n.tls_key) {
+            (Some(c), Some(k)) => nats.tls_client = Some((c.clone(), k.clone())),
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError(
+                    "[nats]: a client certificate needs both tls_cert and tls_key".into(),
+                ));
+            }
+        }
+        if let Some(r) = n.tls_required {
+            nats.tls_required = r;
+        }
+        if let Some(s) = &n.stream {
+            nats.stream.clone_from(s);
+        }
+        if let Some(p) = &n.subject_prefix {
+            nats.subject_prefix.clone_from(p);
+        }
+        if n.replicas.is_some() {
+            nats.replicas = n.replicas;
+        }
+        if let Some(ms) = n.publish_timeout_ms {
+            nats.publish_timeout = Duration::from_millis(ms);
+        }
+        if n.max_bytes.is_some() {
+            nats.max_bytes = n.max_bytes;
+        }
+        Ok(())
+    }
+
     /// Applies the file's limits to `limits`.
     pub fn apply_limits(&self, limits: &mut Limits) {
         if let Some(v) = self.max_body_bytes {
@@ -334,6 +453,50 @@ mod tests {
         cfg.apply_store(&mut store);
         assert_eq!(store.shards, 2);
         assert!(!format!("{:?}", cfg.apps[0]).contains("s1"));
+    }
+
+    #[cfg(feature = "nats")]
+    #[test]
+    fn the_nats_table_fills_the_store_settings_and_keeps_secrets_out_of_debug() {
+        let cfg = FileConfig::parse(
+            r#"
+            store = "nats://127.0.0.1:4222,127.0.0.1:4223"
+            retention_hours = 120
+            [nats]
+            user = "aaa"
+            password_env = "NATS_PW"
+            token_env = "NATS_TOKEN"
+            tls_ca = "/etc/ca.pem"
+            stream = "EVENTS"
+            replicas = 3
+            publish_timeout_ms = 1500
+            "#,
+        )
+        .unwrap();
+        let mut nats = crate::NatsConfig::new(cfg.store.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            nats.servers,
+            vec!["nats://127.0.0.1:4222", "nats://127.0.0.1:4223"]
+        );
+        cfg.apply_nats(&mut nats, |v| match v {
+            "NATS_PW" => Some("pw-s3cret".into()),
+            "NATS_TOKEN" => Some("tok-s3cret".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(nats.retention, Duration::from_secs(120 * 3600));
+        assert_eq!(nats.stream, "EVENTS");
+        assert_eq!(nats.replicas, Some(3));
+        assert_eq!(nats.publish_timeout, Duration::from_millis(1500));
+        assert_eq!(nats.user_password.as_ref().unwrap().0, "aaa");
+        let debug = format!("{nats:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+        // A variable that is not set, and half a client certificate, are refused.
+        assert!(cfg.apply_nats(&mut nats, |_| None).is_err());
+        let half = FileConfig::parse("[nats]\ntls_cert = \"c.pem\"").unwrap();
+        assert!(half.apply_nats(&mut nats, |_| None).is_err());
+        assert!(crate::NatsConfig::new(" , ").is_err());
     }
 
     #[test]

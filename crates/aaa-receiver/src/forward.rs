@@ -133,6 +133,32 @@ impl Forwarder {
         }
     }
 
+    /// The URL deliveries are forwarded to.
+    pub fn url(&self) -> String {
+        self.url.to_string()
+    }
+
+    /// Posts `d` to the app once, as forwarding does (body byte for byte, X's signature
+    /// header), without touching the forwarder's cursor: a redelivery an operator asks for.
+    /// Counts in the forwarding metrics.
+    ///
+    /// # Errors
+    ///
+    /// The app's status when it is not 2xx, or why the request failed, in words.
+    pub async fn send_once(&self, d: &StoredDelivery) -> Result<u16, String> {
+        let req = Request::post(self.url.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, d.signature.as_str())
+            .body(Full::new(d.body.clone()))
+            .map_err(|e| e.to_string())?;
+        match tokio::time::timeout(Duration::from_secs(30), self.client.request(req)).await {
+            Ok(Ok(resp)) if resp.status().is_success() => Ok(resp.status().as_u16()),
+            Ok(Ok(resp)) => Err(format!("status {}", resp.status())),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".to_owned()),
+        }
+    }
+
     /// Posts one delivery until the app accepts it; false if shut down first.
     async fn deliver(
         &self,
@@ -141,25 +167,8 @@ impl Forwarder {
     ) -> bool {
         let mut backoff = Duration::from_millis(100);
         loop {
-            let req = Request::post(self.url.clone())
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(SIGNATURE_HEADER, d.signature.as_str())
-                .body(Full::new(d.body.clone()));
-            let outcome = match req {
-                Ok(req) => {
-                    match tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
-                        .await
-                    {
-                        Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
-                        Ok(Ok(resp)) => Err(format!("status {}", resp.status())),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Err(_) => Err("timed out".to_owned()),
-                    }
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            match outcome {
-                Ok(()) => {
+            match self.send_once(d).await {
+                Ok(_) => {
                     self.metrics.forward(true);
                     tracing::debug!(delivery = %d.id, "forwarded");
                     return true;

@@ -9,7 +9,7 @@ mod server;
 mod service;
 mod store;
 
-pub use config::{AppConfig, ConfigError, FileApp, FileConfig, Limits};
+pub use config::{AppConfig, ConfigError, FileApp, FileConfig, FileNats, Limits};
 pub use forward::Forwarder;
 pub use ingest::{Ingested, RESUME_FILE, ResumeFile, StreamIngest};
 pub use metrics::{Counters, Metrics, Outcome};

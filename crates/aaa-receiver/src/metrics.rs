@@ -159,50 +159,50 @@ impl Default for Metrics {
             forward_lag: Gauge::default(),
             registry: Mutex::new(Registry::default()),
         };
-        m.register("aaa_requests", "Requests by outcome.", family);
+        m.register("aaa_requests", "Requests by outcome", family);
         m.register(
             "aaa_events_stored",
-            "Events stored (new keys).",
+            "Events stored (new keys)",
             m.events_stored.clone(),
         );
         m.register(
             "aaa_duplicate_events",
-            "Events already stored, not stored again.",
+            "Events already stored, not stored again",
             m.duplicate_events.clone(),
         );
         m.register(
             "aaa_forwarded",
-            "Deliveries forwarded to the app.",
+            "Deliveries forwarded to the app",
             m.forwarded.clone(),
         );
         m.register(
             "aaa_forward_failures",
-            "Failed forwarding attempts (retried).",
+            "Failed forwarding attempts (retried)",
             m.forward_failures.clone(),
         );
         m.register(
             "aaa_quarantined",
-            "Authentic bodies stored as quarantined.",
+            "Authentic bodies stored as quarantined",
             m.quarantined.clone(),
         );
         m.register(
             "aaa_forward_lag",
-            "Stored deliveries not yet forwarded.",
+            "Stored deliveries not yet forwarded",
             m.forward_lag.clone(),
         );
         m.register(
             "aaa_crc_seconds",
-            "Time to answer a CRC check.",
+            "Time to answer a CRC check",
             m.crc_latency.clone(),
         );
         m.register(
             "aaa_commit_seconds",
-            "Time to commit one batch durably.",
+            "Time to commit one batch durably",
             m.commit_latency.clone(),
         );
         m.register(
             "aaa_commit_batch_size",
-            "Deliveries per commit.",
+            "Deliveries per commit",
             m.batch_size.clone(),
         );
         m

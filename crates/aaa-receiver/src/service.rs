@@ -26,12 +26,16 @@ struct App {
     crc: SigningKey,
 }
 
+/// Extra fields for `/healthz`, from the program the receiver runs in.
+type HealthFn = Arc<dyn Fn() -> serde_json::Map<String, serde_json::Value> + Send + Sync>;
+
 struct Inner {
     apps: Vec<App>,
     limits: Limits,
     store: Store,
     metrics: Arc<Metrics>,
     sink: Option<tokio::sync::mpsc::UnboundedSender<StoredEvent>>,
+    health: Option<HealthFn>,
 }
 
 /// The webhook receiver. Mount it in any hyper or tower stack; clone it freely.
@@ -86,13 +90,24 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response<ResponseBody
 ///     .build()?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use]
 pub struct ReceiverBuilder {
     apps: Vec<AppConfig>,
     limits: Limits,
     store: Option<Store>,
     sink: Option<tokio::sync::mpsc::UnboundedSender<StoredEvent>>,
+    health: Option<HealthFn>,
+}
+
+impl std::fmt::Debug for ReceiverBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverBuilder")
+            .field("apps", &self.apps)
+            .field("limits", &self.limits)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ReceiverBuilder {
@@ -134,6 +149,17 @@ impl ReceiverBuilder {
         self
     }
 
+    /// Adds the fields `health` returns to every `/healthz` answer (beside `status` and
+    /// `store`), for state the program around the receiver keeps, such as a webhook watchdog's.
+    /// It is called on every `/healthz` request, so it should be quick.
+    pub fn health(
+        mut self,
+        health: impl Fn() -> serde_json::Map<String, serde_json::Value> + Send + Sync + 'static,
+    ) -> ReceiverBuilder {
+        self.health = Some(Arc::new(health));
+        self
+    }
+
     /// The receiver.
     ///
     /// # Errors
@@ -162,6 +188,7 @@ impl ReceiverBuilder {
                 metrics: Arc::clone(store.metrics()),
                 store,
                 sink: self.sink,
+                health: self.health,
             }),
         })
     }
@@ -209,10 +236,13 @@ impl Receiver {
                 } else {
                     "failing"
                 };
-                return json(
-                    StatusCode::OK,
-                    &serde_json::json!({ "status": "ok", "store": store }),
-                );
+                let mut body = serde_json::Map::new();
+                if let Some(health) = &inner.health {
+                    body = health();
+                }
+                body.insert("status".into(), "ok".into());
+                body.insert("store".into(), store.into());
+                return json(StatusCode::OK, &serde_json::Value::Object(body));
             }
             "/metrics" if get_only(&req) => {
                 let mut r = Response::new(Full::new(Bytes::from(inner.metrics.render())));

@@ -3,7 +3,6 @@
 //!
 //! Signatures are computed here with `ring` directly, never with the receiver's own code.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -17,7 +16,7 @@ use aaa_receiver::{
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -47,6 +46,7 @@ fn sign(body: &[u8]) -> String {
 
 mod common;
 use common::TempDir;
+use common::app::{Received, start_app, wait_received};
 
 impl TempDir {
     fn store(&self) -> Store {
@@ -1064,80 +1064,6 @@ async fn crc_is_not_a_signing_oracle_for_bodies() {
 
 // ---------------------------------------------------------------------------------------------
 // Duplicates and forwarding
-
-/// What the test app received: (signature header, body), in order.
-type Received = Arc<Mutex<Vec<(String, Bytes)>>>;
-
-/// A small app on loopback that records what it is sent and answers 200.
-struct App {
-    addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn start_app(listener: TcpListener, received: &Received) -> App {
-    let addr = listener.local_addr().unwrap();
-    let (stop, rx) = watch::channel(false);
-    let rec = Arc::clone(received);
-    let task = tokio::spawn(async move {
-        let mut conns = tokio::task::JoinSet::new();
-        loop {
-            let mut shut = rx.clone();
-            let (stream, _) = tokio::select! {
-                _ = shut.wait_for(|s| *s) => break,
-                r = listener.accept() => r.unwrap(),
-            };
-            let rec = Arc::clone(&rec);
-            let mut shut = rx.clone();
-            conns.spawn(async move {
-                let service =
-                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let rec = Arc::clone(&rec);
-                        async move {
-                            let sig = req
-                                .headers()
-                                .get(SIG)
-                                .map(|v| v.to_str().unwrap().to_owned())
-                                .unwrap_or_default();
-                            let body = req.into_body().collect().await.unwrap().to_bytes();
-                            rec.lock().unwrap().push((sig, body));
-                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
-                        }
-                    });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = shut.wait_for(|s| *s) => {}
-                }
-            });
-        }
-        conns.abort_all();
-        drop(listener);
-    });
-    App { addr, stop, task }
-}
-
-impl App {
-    async fn stop(self) {
-        let _ = self.stop.send(true);
-        tokio::time::timeout(IO_BOUND, self.task)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-}
-
-/// Waits until `received` holds `n` entries (bounded), then a little more to catch extras.
-async fn wait_received(received: &Received, n: usize) -> Vec<(String, Bytes)> {
-    let until = Instant::now() + Duration::from_secs(15);
-    while received.lock().unwrap().len() < n && Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    received.lock().unwrap().clone()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redelivered_body_is_stored_once_and_forwarded_once() {

@@ -159,8 +159,9 @@ async fn reading_back_pages_filters_and_looks_up_one_event() {
     // One event with its delivery.
     let e = &all.events[3];
     let detail = store.event(e.id).await.unwrap().expect("the event");
-    assert_eq!(&detail.event, e);
+    assert_eq!((&detail.event.key, &detail.event.raw), (&e.key, &e.raw));
     let d = detail.delivery.expect("its delivery");
+    assert_eq!(detail.event.delivery, d.id, "the detail names its delivery");
     assert_eq!(&d.body[..], &delivery("7", &[3], "hay").body[..]);
     assert_eq!(d.signature, "sha256=test");
     assert_eq!(d.secret_index, Some(0));
@@ -219,4 +220,88 @@ async fn without_nats_appends_fail_fast_and_recover_when_it_is_back() {
     }
     assert!(store.is_healthy());
     assert_eq!(store.counts().await.unwrap().events, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_forwarders_pass_each_delivery_on_once_between_them() {
+    use common::app::{Received, start_app, wait_received};
+    let dir = TempDir::new("nats-forward");
+    let nats = nats_server::Cluster::start(dir.path(), 1);
+    let a = Store::open_nats(config(&nats.url())).await.unwrap();
+    let b = Store::open_nats(config(&nats.url())).await.unwrap();
+    let received = Received::default();
+    let app = start_app(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        &received,
+    );
+    let url = format!("http://{}/hook", app.addr);
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let mut forwarders = Vec::new();
+    for store in [&a, &b] {
+        let forwarder = aaa_receiver::Forwarder::new(store.clone(), &url)
+            .unwrap()
+            .max_backoff(Duration::from_millis(200));
+        let mut rx = rx.clone();
+        forwarders.push(tokio::spawn(forwarder.run(async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })));
+    }
+    // 20 deliveries, some of two events, each stored through both handles (as two receivers
+    // that both got it).
+    let mut bodies = Vec::new();
+    for n in 0..20u64 {
+        let ids: Vec<u64> = if n % 4 == 0 {
+            vec![1000 + 2 * n, 1001 + 2 * n]
+        } else {
+            vec![1000 + 2 * n]
+        };
+        let d = delivery("5", &ids, "fwd");
+        bodies.push(d.body.clone());
+        a.append(Arc::clone(&d)).await.unwrap();
+        b.append(d).await.unwrap();
+    }
+    let got = wait_received(&received, 20).await;
+    assert_eq!(
+        got.len(),
+        20,
+        "each delivery once, not per event or per receiver"
+    );
+    for body in &bodies {
+        let n = got.iter().filter(|(_, b)| b == body).count();
+        assert_eq!(n, 1, "{}", String::from_utf8_lossy(body));
+    }
+    assert!(got.iter().all(|(sig, _)| sig == "sha256=test"));
+    let _ = stop.send(true);
+    for f in forwarders {
+        tokio::time::timeout(Duration::from_secs(10), f)
+            .await
+            .expect("the forwarder stops")
+            .unwrap();
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_asks_for_a_token_gets_it_and_refuses_a_wrong_one() {
+    let dir = TempDir::new("nats-auth");
+    let nats = nats_server::Cluster::start_with(
+        dir.path(),
+        1,
+        "authorization {\n  token: \"t0ken-AAA\"\n}\n",
+    );
+    let mut c = config(&nats.url());
+    let e = Store::open_nats(c.clone())
+        .await
+        .expect_err("no token, no connection");
+    assert_eq!(e.kind(), aaa_receiver::StoreErrorKind::Unavailable, "{e}");
+    c.token = Some(aaa_crypto::ConsumerSecret::new("wrong"));
+    assert!(Store::open_nats(c.clone()).await.is_err());
+    c.token = Some(aaa_crypto::ConsumerSecret::new("t0ken-AAA"));
+    let store = Store::open_nats(c.clone()).await.expect("the right token");
+    let r = store.append(delivery("3", &[1], "auth")).await.unwrap();
+    assert_eq!(r.new_events.len(), 1);
+    assert!(
+        !format!("{c:?}").contains("t0ken"),
+        "the token stays out of Debug"
+    );
 }

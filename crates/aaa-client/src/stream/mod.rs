@@ -36,7 +36,7 @@
 //! # }
 //! ```
 
-mod backoff;
+pub(crate) mod backoff;
 mod lines;
 
 use core::fmt;
@@ -48,7 +48,6 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::sync::OwnedSemaphorePermit;
 
-pub(crate) use self::backoff::ConnectWindow;
 pub use self::backoff::{Backoff, StreamLimits};
 use self::backoff::{Failure, Jitter};
 use self::lines::{Lines, Piece};

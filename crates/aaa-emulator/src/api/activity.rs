@@ -16,8 +16,8 @@ use aaa_model::rest::{
 use aaa_model::{SubscriptionId, Timestamp};
 use http::{HeaderValue, Method, Response, StatusCode, header};
 
+use super::Incoming;
 use super::rate::{self, Limit, Rate};
-use super::{Incoming, stream};
 use crate::activity_state::{ActivityState, ActivitySub};
 use crate::auth::{Need, Presented, Who, authenticate, unauthorized};
 use crate::emulator::Emulator;
@@ -33,14 +33,10 @@ pub(crate) enum Route {
     BulkDelete,
     Update(String),
     Delete(String),
-    Stream,
 }
 
-/// The route of a request, when it is one of the X Activity API's.
+/// The route of a request, when it is one of the X Activity API's subscription endpoints.
 pub(crate) fn route(method: &Method, path: &str) -> Option<Route> {
-    if path == "/2/activity/stream" {
-        return (method == Method::GET).then_some(Route::Stream);
-    }
     if path == BASE {
         return match *method {
             Method::POST => Some(Route::Create),
@@ -159,7 +155,13 @@ pub(super) fn caller(
             },
         }
     };
-    match rate::take(&mut state, options, &caller.app_id, limit) {
+    match rate::take(
+        &mut state,
+        options,
+        &caller.app_id,
+        caller.user_id.as_deref(),
+        limit,
+    ) {
         Ok(rate) => Ok((caller, rate)),
         Err(rate) => Err(rate.apply(rate_limited())),
     }
@@ -208,7 +210,6 @@ pub(crate) fn handle(emulator: &Emulator, route: Route, req: &Incoming) -> Respo
         Route::Update(id) => update(emulator, &id, req),
         Route::Delete(id) => delete(emulator, &id, req),
         Route::BulkDelete => bulk_delete(emulator, req),
-        Route::Stream => stream::open(emulator, req),
     }
 }
 

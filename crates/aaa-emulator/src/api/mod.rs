@@ -39,11 +39,15 @@ enum Routed {
     Token,
     AccountActivity(account_activity::Route),
     Activity(activity::Route),
+    Stream,
 }
 
 fn route(method: &Method, path: &str) -> Option<Routed> {
     if token::route(method, path) {
         return Some(Routed::Token);
+    }
+    if stream::route(method, path) {
+        return Some(Routed::Stream);
     }
     if let Some(r) = activity::route(method, path) {
         return Some(Routed::Activity(r));
@@ -97,7 +101,7 @@ pub(crate) fn authorize(
         authorization: req.authorization.as_deref(),
     };
     let who = authenticate(&mut state, options, version, need, &presented)?;
-    match rate::take(&mut state, options, who.app_id(), limit) {
+    match rate::take(&mut state, options, who.app_id(), who.user_id(), limit) {
         Ok(rate) => Ok((who, rate)),
         Err(rate) => Err(rate.apply(rate::limited(version))),
     }
@@ -125,7 +129,7 @@ where
     };
     let version = match &routed {
         Routed::AccountActivity(r) => r.version,
-        Routed::Activity(_) => Version::V2,
+        Routed::Activity(_) | Routed::Stream => Version::V2,
         Routed::Token => Version::V1,
     };
     let Ok(body) = Limited::new(body, MAX_BODY).collect().await else {
@@ -165,6 +169,7 @@ where
         Routed::Token => token::token(&emulator, &incoming),
         Routed::AccountActivity(r) => account_activity::handle(&emulator, r, &incoming).await,
         Routed::Activity(r) => activity::handle(&emulator, r, &incoming),
+        Routed::Stream => stream::open(&emulator, &incoming),
     }
 }
 

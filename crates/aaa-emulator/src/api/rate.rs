@@ -1,4 +1,6 @@
-//! Rate-limit windows per app and endpoint, and the `x-rate-limit-*` headers.
+//! Rate-limit windows per caller and endpoint, and the `x-rate-limit-*` headers. As at X, a call
+//! with user context (OAuth 1.0a) counts against the window of that user of that app, and an
+//! app-only call (bearer token) against the app's own window.
 
 use aaa_model::rest::codes;
 use http::{HeaderValue, Response, StatusCode};
@@ -8,7 +10,7 @@ use crate::options::Options;
 use crate::reply::{ResponseBody, Version, v1_error, v2_problem};
 use crate::state::State;
 
-/// The window an endpoint counts against: its name (one window per app and name) and how many
+/// The window an endpoint counts against: its name (one window per caller and name) and how many
 /// calls the window allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limit {
@@ -36,18 +38,25 @@ impl Rate {
     }
 }
 
-/// Counts a call against the app's window for `limit`; `Err` when the window is used up.
+/// Counts a call against the caller's window for `limit`: the window of `user_id` in `app_id`
+/// for a call with user context, the app's own for an app-only call. `Err` when the window is
+/// used up.
 pub(crate) fn take(
     state: &mut State,
     options: &Options,
     app_id: &str,
+    user_id: Option<&str>,
     limit: Limit,
 ) -> Result<Rate, Rate> {
     let now = options.clock.now();
     let window = options.rate_limits.window.as_secs().max(1);
+    let caller = match user_id {
+        Some(user) => format!("{app_id}/{user}"),
+        None => app_id.to_owned(),
+    };
     let entry = state
         .rate_windows
-        .entry((app_id.to_owned(), limit.endpoint))
+        .entry((caller, limit.endpoint))
         .or_insert((now + window, 0));
     if entry.0 <= now {
         *entry = (now + window, 0);

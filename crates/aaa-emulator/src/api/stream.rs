@@ -3,7 +3,7 @@
 
 use aaa_model::Timestamp;
 use aaa_model::rest::ProblemKind;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::{HeaderValue, Method, Response, StatusCode, header};
 
 use super::Incoming;
 use super::activity::{caller, now, problem};
@@ -11,6 +11,11 @@ use super::rate::Limit;
 use crate::delivery::stream::{BACKLOG_MS, OpenRefused, OpenRequest};
 use crate::emulator::Emulator;
 use crate::reply::{ResponseBody, json};
+
+/// Whether the request is the stream's (`GET /2/activity/stream`).
+pub(crate) fn route(method: &Method, path: &str) -> bool {
+    path == "/2/activity/stream" && method == Method::GET
+}
 
 /// The most minutes of backfill X serves.
 const MAX_BACKFILL: u64 = 5;
@@ -39,7 +44,7 @@ fn time_param(req: &Incoming, name: &str) -> Result<Option<Timestamp>, Response<
 }
 
 /// Opens a stream connection.
-pub(super) fn open(emulator: &Emulator, req: &Incoming) -> Response<ResponseBody> {
+pub(crate) fn open(emulator: &Emulator, req: &Incoming) -> Response<ResponseBody> {
     let options = emulator.options().activity.clone();
     let limit = Limit {
         endpoint: "xaa stream",

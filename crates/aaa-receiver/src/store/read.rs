@@ -228,7 +228,8 @@ pub struct StoredEvent {
     pub for_user_id: Option<String>,
     /// The app it was delivered to.
     pub app: String,
-    /// The delivery it came in (in the same part).
+    /// The delivery it came in (in the same part). The JetStream store names deliveries by
+    /// subject and gives `0:0` in listings; [`Store::event`](crate::Store::event) fills it in.
     pub delivery: EventId,
     /// When it was received, in milliseconds since the epoch.
     pub received_at: i64,

@@ -1,5 +1,8 @@
 //! Helpers shared by the receiver's integration tests.
 
+#[allow(dead_code)] // not every test crate forwards
+pub(crate) mod app;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

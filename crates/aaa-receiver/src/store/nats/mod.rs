@@ -4,8 +4,8 @@
 //! Everything lives in one stream (`AAA` by default) under one subject prefix (`aaa`):
 //!
 //! - `aaa.events.<app>.<kind>.<keyhash>`: one message per new event, its raw JSON as the body,
-//!   with headers for the kind, `for_user_id`, dedupe key, app, receive time and the stream
-//!   sequence of its delivery;
+//!   with headers for the kind, `for_user_id`, dedupe key, app, receive time and its delivery
+//!   (the delivery's subject after `deliveries.`);
 //! - `aaa.deliveries.<app>.<bodyhash>`: each delivery's raw body once, with X's signature header
 //!   and which secret it matched (what the forwarder posts, byte for byte);
 //! - `aaa.quarantine.<app>.<bodyhash>`: authentic bodies that are not envelopes;
@@ -151,6 +151,9 @@ impl NatsConfig {
     }
 }
 
+/// How long opening the store waits for the stream to answer (a cluster electing leaders).
+const STARTUP_WAIT: Duration = Duration::from_secs(30);
+
 /// A consumer's messages handed out and not acknowledged yet, by delivery sequence.
 type Pending = Mutex<HashMap<(String, u64), jetstream::Message>>;
 
@@ -197,8 +200,8 @@ fn already_stored(e: &jetstream::context::PublishError) -> bool {
 /// What a publish came to.
 enum Published {
     New(u64),
-    /// Already stored; the sequence when JetStream said it (a duplicate within its window).
-    Duplicate(Option<u64>),
+    /// Already stored.
+    Duplicate,
 }
 
 impl Nats {
@@ -259,17 +262,46 @@ impl Nats {
             consumers: Mutex::default(),
             pending: Mutex::default(),
         };
-        if writable {
-            nats.ensure_stream().await?;
-        } else {
-            nats.js.get_stream(&nats.config.stream).await.map_err(|e| {
-                StoreError::new(
-                    StoreErrorKind::NotFound,
-                    format!("no stream {} on NATS: {e}", nats.config.stream),
-                )
-            })?;
+        // Right after a cluster (re)starts, the stream may have no leader yet and lookups time
+        // out: try again for a while before giving up.
+        let deadline = tokio::time::Instant::now() + STARTUP_WAIT;
+        loop {
+            let result = if writable {
+                nats.ensure_stream().await
+            } else {
+                nats.find_stream().await.map(|_| ())
+            };
+            match result {
+                Err(e)
+                    if e.kind() == StoreErrorKind::Unavailable
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tracing::info!(error = %e, "the NATS stream is not ready; trying again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                other => break other?,
+            }
         }
         Ok(nats)
+    }
+
+    /// Finds the stream, or says there is none.
+    async fn find_stream(&self) -> Result<stream::Stream, StoreError> {
+        use jetstream::context::GetStreamErrorKind;
+        self.js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| match e.kind() {
+                GetStreamErrorKind::JetStream(j)
+                    if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+                {
+                    StoreError::new(
+                        StoreErrorKind::NotFound,
+                        format!("no stream {} on NATS", self.config.stream),
+                    )
+                }
+                _ => unavailable("cannot reach the NATS stream", &e),
+            })
     }
 
     fn stream_config(&self, replicas: usize) -> stream::Config {
@@ -307,8 +339,7 @@ impl Nats {
 
     async fn ensure_stream(&self) -> Result<(), StoreError> {
         let wanted = self.stream_config(self.replicas());
-        #[allow(clippy::single_match_else)] // the two arms are of a size
-        match self.js.get_stream(&self.config.stream).await {
+        match self.find_stream().await {
             Ok(mut s) => {
                 let info = s
                     .info()
@@ -352,13 +383,14 @@ impl Nats {
                 }
                 Ok(())
             }
-            Err(_) => {
+            Err(e) if e.kind() == StoreErrorKind::NotFound => {
                 self.js
                     .create_stream(wanted)
                     .await
                     .map_err(|e| unavailable("cannot create the stream", &e))?;
                 Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -400,24 +432,33 @@ impl Nats {
 
     async fn settle(ack: jetstream::context::PublishAckFuture) -> Result<Published, StoreError> {
         match ack.await {
-            Ok(a) if a.duplicate => Ok(Published::Duplicate(Some(a.sequence))),
+            Ok(a) if a.duplicate => Ok(Published::Duplicate),
             Ok(a) => Ok(Published::New(a.sequence)),
-            Err(e) if already_stored(&e) => Ok(Published::Duplicate(None)),
+            Err(e) if already_stored(&e) => Ok(Published::Duplicate),
             Err(e) => Err(unavailable("JetStream did not store the event", &e)),
         }
     }
 
-    /// The sequence of the message on `subject` (one already there).
-    async fn sequence_of(&self, subject: &str) -> Result<u64, StoreError> {
-        let s = self
-            .js
-            .get_stream_no_info(&self.config.stream)
-            .await
-            .map_err(|e| unavailable("cannot reach the stream", &e))?;
-        s.get_last_raw_message_by_subject(subject)
-            .await
-            .map(|m| m.sequence)
-            .map_err(|e| unavailable("cannot read a stored delivery", &e))
+    /// The delivery an event names (`Aaa-Delivery`: its subject after `deliveries.`).
+    async fn delivery_of(
+        &self,
+        event_headers: Option<&HeaderMap>,
+    ) -> Result<Option<StoredDelivery>, StoreError> {
+        let Some(suffix) = event_headers
+            .and_then(|h| h.get(Header::Delivery.name()))
+            .map(|v| v.as_str().to_owned())
+        else {
+            return Ok(None);
+        };
+        let s = self.stream().await?;
+        let subject = format!("{}.deliveries.{suffix}", self.prefix());
+        match s.get_last_raw_message_by_subject(&subject).await {
+            Ok(m) => Ok(delivery_from(m.sequence, &m)),
+            Err(e) if e.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound => {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable("cannot read a stored delivery", &e)),
+        }
     }
 
     pub(crate) async fn append(&self, d: Arc<Delivery>) -> Result<Appended, StoreError> {
@@ -470,7 +511,7 @@ impl Nats {
                         part: 0,
                         seq: to_i64(seq),
                     }),
-                    Published::Duplicate(_) => None,
+                    Published::Duplicate => None,
                 };
                 return Ok(Appended {
                     delivery,
@@ -480,21 +521,18 @@ impl Nats {
             }
             Content::Events(events) => events,
         };
-        // The delivery first: every event names its delivery's sequence.
+        // The delivery and its events all at once (each event names its delivery's subject),
+        // then every acknowledgement: one round trip to the stream's leader, not two.
         let subject = format!("{}.deliveries.{app}.{digest}", self.prefix());
-        let ack = self
+        let delivery_ack = self
             .publish(
-                subject.clone(),
+                subject,
                 headers,
                 &format!("d.{app}.{digest}"),
                 d.body.clone(),
             )
             .await?;
-        let (delivery_seq, kept) = match Nats::settle(ack).await? {
-            Published::New(seq) => (seq, true),
-            Published::Duplicate(Some(seq)) => (seq, false),
-            Published::Duplicate(None) => (self.sequence_of(&subject).await?, false),
-        };
+        let delivery_ref = format!("{app}.{digest}");
         let mut acks = Vec::with_capacity(events.len());
         for e in events {
             let key_hash = digest_hex(e.key.as_bytes());
@@ -509,7 +547,7 @@ impl Nats {
                 Header::ReceivedAt.name(),
                 d.received_at.to_string().as_str(),
             );
-            h.insert(Header::Delivery.name(), delivery_seq.to_string().as_str());
+            h.insert(Header::Delivery.name(), delivery_ref.as_str());
             let subject = format!(
                 "{}.events.{app}.{}.{key_hash}",
                 self.prefix(),
@@ -518,10 +556,14 @@ impl Nats {
             let raw = d.body.slice(e.range.clone());
             acks.push(self.publish(subject, h, &key_hash, raw).await?);
         }
+        let kept = match Nats::settle(delivery_ack).await? {
+            Published::New(seq) => Some(seq),
+            Published::Duplicate => None,
+        };
         let mut out = Appended {
-            delivery: kept.then_some(EventId {
+            delivery: kept.map(|seq| EventId {
                 part: 0,
-                seq: to_i64(delivery_seq),
+                seq: to_i64(seq),
             }),
             stored_us: now_us(),
             ..Appended::default()
@@ -535,7 +577,7 @@ impl Nats {
                         seq: to_i64(seq),
                     },
                 )),
-                Published::Duplicate(_) => out.duplicates += 1,
+                Published::Duplicate => out.duplicates += 1,
             }
         }
         Ok(out)
@@ -757,10 +799,11 @@ impl Nats {
         ) else {
             return Ok(None);
         };
-        let delivery = match u64::try_from(event.delivery.seq) {
-            Ok(d) if d > 0 => self.raw(d).await?.and_then(|m| delivery_from(d, &m)),
-            _ => None,
-        };
+        let delivery = self.delivery_of(Some(&m.headers)).await?;
+        let mut event = event;
+        if let Some(d) = &delivery {
+            event.delivery = d.id;
+        }
         Ok(Some(EventDetail {
             event,
             delivery,
@@ -866,25 +909,20 @@ impl Nats {
             return Ok((Vec::new(), lag));
         };
         let m = next.map_err(|e| unavailable("cannot fetch from the forwarding consumer", &e))?;
-        let delivery_seq = m
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(Header::Delivery.name()))
-            .and_then(|v| v.as_str().parse::<u64>().ok())
-            .unwrap_or(0);
+        let delivery = self.delivery_of(m.headers.as_ref()).await?;
         // A delivery with several new events is passed on once: the first of its events to get
         // here does it, and leaves a mark the others find.
-        let s = self.stream().await?;
-        let marked = s
-            .get_last_raw_message_by_subject(&self.forwarded_subject(name, delivery_seq))
-            .await
-            .is_ok();
-        let delivery = if marked || delivery_seq == 0 {
-            None
-        } else {
-            self.raw(delivery_seq)
-                .await?
-                .and_then(|raw| delivery_from(delivery_seq, &raw))
+        let delivery = match delivery {
+            Some(d) => {
+                let s = self.stream().await?;
+                let seq = u64::try_from(d.id.seq).unwrap_or(0);
+                let marked = s
+                    .get_last_raw_message_by_subject(&self.forwarded_subject(name, seq))
+                    .await
+                    .is_ok();
+                (!marked).then_some(d)
+            }
+            None => None,
         };
         let Some(delivery) = delivery else {
             m.ack()
@@ -893,7 +931,10 @@ impl Nats {
             return Ok((Vec::new(), lag));
         };
         if let Ok(mut p) = self.pending.lock() {
-            p.insert((name.to_owned(), delivery_seq), m);
+            p.insert(
+                (name.to_owned(), u64::try_from(delivery.id.seq).unwrap_or(0)),
+                m,
+            );
         }
         Ok((vec![delivery], lag))
     }
@@ -949,12 +990,8 @@ fn event_from(
         kind: get(Header::Kind)?,
         for_user_id: get(Header::ForUserId),
         app: get(Header::App).unwrap_or_default(),
-        delivery: EventId {
-            part: 0,
-            seq: get(Header::Delivery)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
-        },
+        // Events name their delivery by subject; `Store::event` looks it up.
+        delivery: EventId { part: 0, seq: 0 },
         received_at: get(Header::ReceivedAt)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
