@@ -2,6 +2,7 @@
 //!
 //! Standard library only, so that it builds before anything else does.
 
+mod bench_dashboard;
 mod bench_parse;
 mod bench_receiver;
 mod fuzz;
@@ -41,6 +42,13 @@ tasks:
                                 and CRC latency under load; --store nats adds aaa serve on a
                                 one-node and a three-node JetStream (nats-server from
                                 $AAA_NATS_SERVER or PATH)
+  bench dashboard [--events N] [--rate R] [--phase-seconds S] [--store nats] [--browser]
+                                aaa serve --dashboard with N stored events (default
+                                100000) while R deliveries/s arrive (default 1000): the
+                                dashboard's request times, live-feed lag, the receiver's CPU
+                                and memory for it, S s per phase (default 10); --browser adds
+                                the page in headless Chromium (Debian's chromium and
+                                chromium-driver)
   help                          this text";
 
 fn main() -> ExitCode {
@@ -105,6 +113,7 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
                 bench_receiver::run(secs.clamp(1, 600), nats)
             }
+            [first, more @ ..] if first == "dashboard" => bench_dashboard::run(more),
             [first, more @ ..] if first == "parse" => {
                 let (positional, dir) = split_flag(more, "--dir")?;
                 let filter = match positional.as_slice() {

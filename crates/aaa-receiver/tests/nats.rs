@@ -236,6 +236,16 @@ async fn reading_back_pages_filters_and_looks_up_one_event() {
     assert!(store.append(q).await.unwrap().delivery.is_none());
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.events, counts.quarantined), (30, 1));
+    // A bounded look (8 stream sequences per request) walks to the same needles in steps.
+    let (found, requests) = common::bounded::walk_with_bound(&store, "needle", 2, 8).await;
+    let needles = store
+        .list(EventQuery::newest(None).text("needle"))
+        .await
+        .unwrap();
+    assert!(!needles.more);
+    assert_eq!(found, keys(&needles));
+    assert_eq!(found.len(), 6);
+    assert!(requests > 4, "{requests} requests");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
