@@ -111,9 +111,12 @@ impl ActivityGenerator {
         }
     }
 
-    /// A signed 64-bit `event_uuid`.
-    pub fn event_uuid(&mut self) -> String {
-        let v = self.rng.next_u64() >> 1;
+    /// A signed 64-bit `event_uuid` for a delivery at `now_ms` (negative half the time, as in
+    /// X's samples): a snowflake of that time, so uuids never repeat within a generator nor
+    /// between runs of one seed at different times (a receiver's store would take a later
+    /// run's events for redeliveries of an earlier run's).
+    pub fn event_uuid(&mut self, now_ms: u64) -> String {
+        let v = self.new_id(now_ms);
         let v = i64::try_from(v).unwrap_or(i64::MAX);
         if self.rng.chance(50) {
             (-v).to_string()
@@ -364,7 +367,7 @@ impl ActivityGenerator {
         GeneratedActivity {
             event_type,
             direction,
-            event_uuid: self.event_uuid(),
+            event_uuid: self.event_uuid(ms),
             payload,
             includes,
             text,

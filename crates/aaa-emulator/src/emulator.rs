@@ -441,7 +441,7 @@ impl Emulator {
                         headline.as_str().unwrap_or_default()
                     ));
                 }
-                let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid()).collect();
+                let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid(now_ms)).collect();
                 (event, uuids)
             };
             let (event, uuids) = event;

@@ -374,6 +374,29 @@ fn every_event_type_is_generated_and_decodes_typed() {
     }
 }
 
+/// A receiver's store keys X Activity API events by `event_uuid`: a second run of the emulator
+/// with the same seed and the same users must not hand out the uuids of the first, or the store
+/// takes the new run's events for redeliveries and drops them.
+#[test]
+fn event_uuids_are_new_in_every_run_of_one_seed() {
+    let me = Party::new(ALICE, "alice");
+    let them = Party::new(BOB, "bob");
+    let run = |now_ms: u64| {
+        let mut g = ActivityGenerator::new(0);
+        let event = g.event(ActivityType::PostCreate, &me, &them, "91", now_ms, None);
+        let mut uuids = vec![event.event_uuid];
+        uuids.extend((0..999).map(|_| g.event_uuid(now_ms)));
+        uuids
+    };
+    let first = run(1_780_000_000_000);
+    let later = run(1_780_000_060_000);
+    let mut all: Vec<&String> = first.iter().chain(&later).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 2000, "uuids repeat across runs or within one");
+    assert!(first.iter().chain(&later).all(|u| u.parse::<i64>().is_ok()));
+}
+
 #[tokio::test]
 async fn subscriptions_follow_xs_rules() {
     let h = Harness::start(|_| {}).await;
