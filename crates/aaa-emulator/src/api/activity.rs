@@ -163,16 +163,8 @@ pub(super) fn caller(
         limit,
     ) {
         Ok(rate) => Ok((caller, rate)),
-        Err(rate) => Err(rate.apply(rate_limited())),
+        Err(rate) => Err(rate.apply(rate::limited())),
     }
-}
-
-/// 429 as the X Activity API answers it.
-pub(super) fn rate_limited() -> Response<ResponseBody> {
-    json(
-        StatusCode::TOO_MANY_REQUESTS,
-        &serde_json::json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]}),
-    )
 }
 
 /// 403 for user credentials on an endpoint that takes the bearer token only.
