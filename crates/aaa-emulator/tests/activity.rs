@@ -636,6 +636,32 @@ async fn subscriptions_follow_xs_rules() {
     );
     let r = h.call(As::App, Method::DELETE, &path, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The path's id follows the spec's pattern ^[0-9]{1,19}$, as the bulk `ids` do.
+    for (method, body) in [
+        (Method::PUT, Some(json!({"tag":"x"}))),
+        (Method::DELETE, None),
+    ] {
+        for bad in ["abc", "12345678901234567890", "-1"] {
+            let r = h
+                .call(
+                    As::App,
+                    method.clone(),
+                    &format!("/2/activity/subscriptions/{bad}"),
+                    body.clone(),
+                )
+                .await;
+            assert_eq!(
+                (r.status, problem_type(&r)),
+                (
+                    StatusCode::BAD_REQUEST,
+                    "https://api.x.com/2/problems/invalid-request"
+                ),
+                "{method} {bad}: {}",
+                r.json
+            );
+            assert_eq!(r.json["errors"][0]["parameter"], "subscription_id");
+        }
+    }
     let bulk = format!(
         "/2/activity/subscriptions?ids={},{first},{}",
         ids[1], ids[2]
