@@ -435,10 +435,10 @@ impl Emulator {
                     now_ms,
                     trigger.direction.as_ref(),
                 );
-                if let (Some(k), Some(headline)) = (keyword, event.payload.get_mut("headline")) {
-                    *headline = serde_json::Value::from(format!(
+                if let (Some(k), Some(name)) = (keyword, event.payload.get_mut("name")) {
+                    *name = serde_json::Value::from(format!(
                         "{k}: {}",
-                        headline.as_str().unwrap_or_default()
+                        name.as_str().unwrap_or_default()
                     ));
                 }
                 let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid(now_ms)).collect();

@@ -374,6 +374,94 @@ fn every_event_type_is_generated_and_decodes_typed() {
     }
 }
 
+/// The events are shaped like the "representative real-world payloads" of X's event payloads
+/// page (`x-api/activity/event-payloads.mdx`), which is what X delivers: where the OpenAPI spec
+/// names fields otherwise, a receiver tested against the spec's names would fail at X.
+/// An event type, the JSON pointers X's examples of it have, and pointers of the spec's names
+/// they do not.
+type Shape<'a> = (ActivityType, &'a [&'a [&'a str]], &'a [&'a [&'a str]]);
+
+#[test]
+fn events_carry_the_field_names_x_delivers() {
+    let me = Party::new(ALICE, "alice");
+    let them = Party::new(BOB, "bob");
+    let mut g = ActivityGenerator::new(5);
+    let post: &[&str] = &[
+        "/payload/edit_history_tweet_ids/0",
+        "/payload/public_metrics/like_count_str",
+        "/payload/edit_controls/edits_remaining_str",
+    ];
+    let spec_post: &[&str] = &["/payload/edit_history_post_ids", "/includes/posts"];
+    let quoted: &[&str] = &["/payload/referenced_tweets/0/id", "/includes/tweets/0/id"];
+    let reference: &[&str] = &["/payload/referenced_posts"];
+    let pair: &[&str] = &["/payload/source/data/id", "/payload/target/data/id"];
+    let bare_pair: &[&str] = &["/payload/source/id", "/payload/target/id"];
+    let cases: &[Shape<'_>] = &[
+        (
+            ActivityType::PostCreate,
+            &[post, &["/includes/users/0/id"]],
+            &[spec_post],
+        ),
+        (ActivityType::PostMentionCreate, &[post], &[spec_post]),
+        (
+            ActivityType::PostReplyCreate,
+            &[post, quoted, &["/payload/in_reply_to_tweet_id"]],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostQuoteCreate,
+            &[post, quoted],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostRepostCreate,
+            &[post, quoted],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostDelete,
+            &[&["/payload/id", "/includes/users/0/data/id"]],
+            &[],
+        ),
+        (
+            ActivityType::LikeCreate,
+            &[&[
+                "/payload/liked_tweet_author_id",
+                "/includes/tweets/0/edit_history_tweet_ids",
+            ]],
+            &[&["/payload/tweet_author_id", "/includes/posts"]],
+        ),
+        (ActivityType::FollowFollow, &[pair], &[bare_pair]),
+        (ActivityType::FollowUnfollow, &[pair], &[bare_pair]),
+        (ActivityType::MuteMute, &[pair], &[bare_pair]),
+        (ActivityType::BlockUnblock, &[pair], &[bare_pair]),
+        (
+            ActivityType::NewsNew,
+            &[&["/payload/id", "/payload/name", "/payload/updated_at"]],
+            &[&["/payload/headline"]],
+        ),
+    ];
+    for (ty, have, have_not) in cases {
+        let event = g.event(*ty, &me, &them, "91", 1_780_000_000_000, None);
+        let body: Value =
+            serde_json::from_slice(&event.envelope(&ActivityFilter::user(UserId::new(2001)), None))
+                .unwrap();
+        let data = &body["data"];
+        for pointer in have.iter().flat_map(|p| p.iter()) {
+            assert!(
+                data.pointer(pointer).is_some(),
+                "{ty}: no {pointer} in {data}"
+            );
+        }
+        for pointer in have_not.iter().flat_map(|p| p.iter()) {
+            assert!(data.pointer(pointer).is_none(), "{ty}: {pointer} in {data}");
+        }
+        if *ty == ActivityType::LikeCreate {
+            assert!(data["payload"]["timestamp_ms"].is_string(), "{data}");
+        }
+    }
+}
+
 /// A receiver's store keys X Activity API events by `event_uuid`: a second run of the emulator
 /// with the same seed and the same users must not hand out the uuids of the first, or the store
 /// takes the new run's events for redeliveries and drops them.
