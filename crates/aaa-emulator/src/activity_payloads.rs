@@ -93,6 +93,37 @@ impl GeneratedActivity {
     }
 }
 
+/// The direction an event of `event_type` goes, seen from the filtered user, when `requested`
+/// (`None`: the default): `dm.sent` and `chat.sent` go out and `dm.received` and
+/// `chat.received` come in whatever is asked; other likes, direct messages and chats come in
+/// unless asked to go out; the other types have no direction.
+///
+/// # Errors
+///
+/// A direction for a type that has none, or one contrary to the type (`dm.sent` inbound), with
+/// a sentence saying so.
+pub fn event_direction(
+    event_type: ActivityType,
+    requested: Option<&Direction<'_>>,
+) -> Result<Option<Direction<'static>>, String> {
+    use ActivityType as T;
+    let fixed = match event_type {
+        T::DmSent | T::ChatSent => Some(Direction::Outbound),
+        T::DmReceived | T::ChatReceived => Some(Direction::Inbound),
+        _ => None,
+    };
+    match (requested, fixed) {
+        (Some(_), _) if !event_type.takes_direction() => Err(format!(
+            "{event_type} has no direction: only likes, direct messages and chats have one"
+        )),
+        (Some(d), Some(f)) if *d != f => Err(format!("{event_type} always goes {f}, not {d}")),
+        (_, Some(f)) => Ok(Some(f)),
+        (Some(d), None) => Ok(Some(d.clone().into_owned())),
+        (None, None) if event_type.takes_direction() => Ok(Some(Direction::Inbound)),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Deterministic generator of X Activity API events: the same seed and calls give the same
 /// events; ids and times strictly increase per generator.
 #[derive(Clone, Debug)]
@@ -142,14 +173,9 @@ impl ActivityGenerator {
     ) -> GeneratedActivity {
         use ActivityType as T;
         let ms = self.tick(now_ms);
-        let direction = match event_type {
-            T::DmSent | T::ChatSent => Some(Direction::Outbound),
-            T::DmReceived | T::ChatReceived => Some(Direction::Inbound),
-            t if t.takes_direction() => {
-                Some(direction.map_or(Direction::Inbound, |d| d.clone().into_owned()))
-            }
-            _ => None,
-        };
+        let direction = event_direction(event_type, direction)
+            .or_else(|_| event_direction(event_type, None))
+            .unwrap_or_default();
         let outbound = direction == Some(Direction::Outbound);
         let mut text = String::new();
         let (payload, includes) = match event_type {

@@ -1045,6 +1045,70 @@ async fn events_reach_the_webhook_and_open_streams_with_backfill_and_limits() {
     }
 }
 
+/// A subscription with a `direction` gets only the events going that way: a like triggered
+/// without a direction comes in (the documented default), so it reaches an inbound
+/// subscription and not an outbound one; a direction a type does not have, or one contrary to
+/// its name (`dm.sent` inbound), or a keyword for a type other than `news.new`, is refused.
+#[tokio::test]
+async fn a_direction_filter_gets_only_events_going_that_way() {
+    let h = Harness::start(|_| {}).await;
+    let r = h
+        .create(
+            As::OAuth2(ALICE),
+            json!({"event_type":"like.create","filter":{"user_id":ALICE,"direction":"outbound"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let outbound = r.json["data"]["subscription"]["subscription_id"].clone();
+    let err = h
+        .emulator
+        .trigger_activity(&ActivityTrigger::new(ActivityType::LikeCreate, ALICE))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no X Activity API subscription"),
+        "an inbound like reached an outbound subscription: {err}"
+    );
+    let done = h
+        .emulator
+        .trigger_activity(
+            &ActivityTrigger::new(ActivityType::LikeCreate, ALICE).direction(Direction::Outbound),
+        )
+        .unwrap();
+    assert_eq!(done.subscriptions, [outbound.as_str().unwrap()]);
+
+    let r = h
+        .create(
+            As::OAuth2(ALICE),
+            json!({"event_type":"like.create","filter":{"user_id":ALICE,"direction":"inbound"}}),
+        )
+        .await;
+    let inbound = r.json["data"]["subscription"]["subscription_id"].clone();
+    let done = h
+        .emulator
+        .trigger_activity(&ActivityTrigger::new(ActivityType::LikeCreate, ALICE))
+        .unwrap();
+    assert_eq!(done.subscriptions, [inbound.as_str().unwrap()]);
+
+    for trigger in [
+        ActivityTrigger::new(ActivityType::PostCreate, ALICE).direction(Direction::Inbound),
+        ActivityTrigger::new(ActivityType::DmSent, ALICE).direction(Direction::Inbound),
+        ActivityTrigger::new(ActivityType::ChatReceived, ALICE).direction(Direction::Outbound),
+    ] {
+        let err = h.emulator.trigger_activity(&trigger).unwrap_err();
+        assert!(
+            matches!(err, aaa_emulator::TriggerError::BadRequest(_)),
+            "{trigger:?}: {err}"
+        );
+    }
+    let mut with_keyword = ActivityTrigger::new(ActivityType::LikeCreate, ALICE);
+    with_keyword.keyword = Some("ferry");
+    let err = h.emulator.trigger_activity(&with_keyword).unwrap_err();
+    assert!(
+        matches!(err, aaa_emulator::TriggerError::BadRequest(_)),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn stream_connects_are_counted_per_window() {
     let h = Harness::start(|o| o.activity.stream_connects = 2).await;
