@@ -93,7 +93,7 @@ fn wrong_kind(version: Version, need: Need) -> Response<ResponseBody> {
                 StatusCode::FORBIDDEN,
                 "Unsupported Authentication",
                 detail,
-                "https://api.twitter.com/2/problems/unsupported-authentication",
+                "https://api.x.com/2/problems/unsupported-authentication",
             )
         }
     }

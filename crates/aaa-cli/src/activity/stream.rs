@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aaa_client::stream::StreamItem;
 use aaa_receiver::{NatsConfig, ResumeFile, Store, StoreConfig, StoreErrorKind, StreamIngest};
 
-use crate::conn::Conn;
+use crate::conn::Credentials;
 use crate::failure::Failure;
 use crate::runtime::{Threads, block_on};
 use crate::serve::{print_event, shutdown_signal, store_failure};
@@ -16,7 +16,7 @@ use crate::serve::{print_event, shutdown_signal, store_failure};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
-    conn: Conn,
+    conn: Credentials,
     /// Directory of the event store: the one `aaa serve --data-dir` writes, so the events
     /// arriving at a webhook and on the stream are stored (and deduplicated) together. With
     /// --store, it keeps only the time the stream was last heard from.

@@ -7,7 +7,7 @@ use http::{HeaderValue, Response, StatusCode};
 
 use crate::consts::RATE_LIMITED;
 use crate::options::Options;
-use crate::reply::{ResponseBody, Version, v1_error, v2_problem};
+use crate::reply::{ResponseBody, json};
 use crate::state::State;
 
 /// The window an endpoint counts against: its name (one window per caller and name) and how many
@@ -76,19 +76,11 @@ pub(crate) fn take(
     })
 }
 
-/// The 429 answer: v1.1 code 88, v2 a problem document.
-pub(crate) fn limited(version: Version) -> Response<ResponseBody> {
-    match version {
-        Version::V1 => v1_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            RATE_LIMITED,
-        ),
-        Version::V2 => v2_problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-            "Too Many Requests",
-            "about:blank",
-        ),
-    }
+/// The 429 answer, the same for every API: X's rate-limit pages document
+/// `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`.
+pub(crate) fn limited() -> Response<ResponseBody> {
+    json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({"errors": [{"code": codes::RATE_LIMITED, "message": RATE_LIMITED}]}),
+    )
 }
