@@ -8,6 +8,7 @@
 //!
 //! Start a `nats-server -js -sd DIR` yourself and pass its process id:
 //! `cargo run --release -p aaa-benches --example dedupe_keys -- nats://127.0.0.1:4222 PID [KEYS]`
+//! (`--repeats-only` at the end: only the repeats, against the stream an earlier run left).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -70,18 +71,27 @@ async fn main() -> Result<(), async_nats::Error> {
     let client = async_nats::connect(&url).await?;
     let mut js = jetstream::new(client);
     js.set_timeout(Duration::from_secs(30));
-    let _ = js.delete_stream("DEDUPE").await;
-    js.create_stream(stream::Config {
-        name: "DEDUPE".into(),
-        subjects: vec!["dd.>".into()],
-        storage: stream::StorageType::File,
-        max_messages_per_subject: 1,
-        discard: stream::DiscardPolicy::New,
-        discard_new_per_subject: true,
-        duplicate_window: Duration::from_secs(10),
-        ..stream::Config::default()
-    })
-    .await?;
+    // With `--repeats-only`, the keys of an earlier run (stream DEDUPE kept, say across a server
+    // restart) are published again.
+    let repeats_only = std::env::args().any(|a| a == "--repeats-only");
+    if !repeats_only {
+        let _ = js.delete_stream("DEDUPE").await;
+    }
+    let _ = js
+        .get_or_create_stream(stream::Config {
+            name: "DEDUPE".into(),
+            subjects: vec!["dd.>".into()],
+            storage: stream::StorageType::File,
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::New,
+            discard_new_per_subject: true,
+            duplicate_window: Duration::from_secs(10),
+            ..stream::Config::default()
+        })
+        .await?;
+    if repeats_only {
+        return repeats(&js, &pid, keys).await;
+    }
     println!(
         "keys: {keys}; nats-server RSS before: {:.0} MiB",
         rss_mib(&pid)
@@ -116,13 +126,20 @@ async fn main() -> Result<(), async_nats::Error> {
     println!("all stored in {:.0} s", started.elapsed().as_secs_f64());
     // Keys stored long before (past the duplicate window): refused by the subject check alone.
     tokio::time::sleep(Duration::from_secs(11)).await;
+    repeats(&js, &pid, keys).await?;
+    js.delete_stream("DEDUPE").await?;
+    Ok(())
+}
+
+/// Publishes 200,000 keys of the `keys` already stored again: every one must be refused.
+async fn repeats(js: &jetstream::Context, pid: &str, keys: u64) -> Result<(), async_nats::Error> {
     let repeats = 200_000.min(keys);
     let t = Instant::now();
     let mut refused = 0u64;
     let mut pending = VecDeque::with_capacity(WINDOW);
     for i in 0..repeats {
         let n = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % keys;
-        pending.push_back(publish(&js, n).await?);
+        pending.push_back(publish(js, n).await?);
         if pending.len() >= WINDOW {
             refused += u64::from(pending.pop_front().expect("in flight").await.is_err());
         }
@@ -134,7 +151,7 @@ async fn main() -> Result<(), async_nats::Error> {
     let rate = repeats as f64 / t.elapsed().as_secs_f64();
     println!(
         "{repeats} repeats of stored keys: {refused} refused ({rate:.0}/s); nats-server RSS {:.0} MiB",
-        rss_mib(&pid)
+        rss_mib(pid)
     );
     assert_eq!(refused, repeats, "a stored key was accepted again");
     let info = js.get_stream("DEDUPE").await?.info().await?.clone();
@@ -143,6 +160,5 @@ async fn main() -> Result<(), async_nats::Error> {
         info.state.messages,
         info.state.bytes / 1_048_576
     );
-    js.delete_stream("DEDUPE").await?;
     Ok(())
 }

@@ -32,6 +32,10 @@ tasks:
                                 simd-json in one run) over the fixtures, or over every *.json
                                 body under DIR (one set per directory, plus `all`), then a
                                 table of times, GB/s and ratios to aaa
+  bench compare DIR [--rounds N]
+                                the same candidates over every *.json body under DIR,
+                                alternated round by round and timed in thread CPU time
+                                (robust on a shared machine); N rounds, default 21
   bench receiver [--seconds N] [--store nats]
                                 aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
@@ -120,6 +124,18 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
                     }
                 };
                 bench_parse::run(dir.as_deref(), filter)
+            }
+            [first, more @ ..] if first == "compare" => {
+                let (positional, rounds) = split_flag(more, "--rounds")?;
+                let rounds = rounds.map_or(Ok(21), |t| {
+                    t.parse::<u64>()
+                        .map_err(|_| Error::Usage(format!("--rounds takes a number, not `{t}`")))
+                })?;
+                match positional.as_slice() {
+                    [dir] => bench_parse::compare(dir, rounds.clamp(1, 1000)),
+                    [] => Err(Error::Usage("bench compare needs a directory".into())),
+                    [_, extra, ..] => Err(Error::Usage(format!("unexpected argument `{extra}`"))),
+                }
             }
             [name] if !name.starts_with('-') => bench(Some(name)),
             [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),

@@ -1,6 +1,6 @@
-//! The connection to X's management API that `aaa webhooks`, `aaa subscriptions` and
-//! `aaa replay` share: the flags, their `AAA_*` variables, the config file's profile, and the
-//! client made from them. Secrets are held in `aaa-crypto`'s redacting types, so no `Debug`
+//! The connection to X's management API that `aaa webhooks`, `aaa subscriptions`,
+//! `aaa replay` and `aaa activity` share: the flags, their `AAA_*` variables, the config file's
+//! profile, and the client made from them. Secrets are held in `aaa-crypto`'s redacting types, so no `Debug`
 //! output carries one.
 
 use aaa_client::{ApiVersion, Client};
@@ -9,19 +9,29 @@ use aaa_crypto::{BearerToken, ConsumerSecret, TokenSecret};
 use crate::config::ConfigArgs;
 use crate::failure::Failure;
 
-/// Connection and credential flags shared by the management commands. Each value comes from
-/// its flag, else its `AAA_*` variable, else the config file's profile, else the default.
+/// Connection and credential flags of the Account Activity management commands, which call
+/// either API version: [`Credentials`] and `--api`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Conn {
+    #[command(flatten)]
+    credentials: Credentials,
+    /// Which management API to call [default: v2].
+    #[arg(long, global = true, env = "AAA_API", value_name = "VERSION", value_parser = ["v1.1", "v2"])]
+    api: Option<String>,
+}
+
+/// Connection and credential flags shared by the management commands; the X Activity API
+/// commands take these alone (their endpoints exist in v2 only, so they offer no `--api`).
+/// Each value comes from its flag, else its `AAA_*` variable, else the config file's profile,
+/// else the default.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Credentials {
     #[command(flatten)]
     config: ConfigArgs,
     /// Base URL of X's API (http:// only for a loopback host, such as `aaa emulate`)
     /// [default: https://api.x.com].
     #[arg(long, global = true, env = "AAA_BASE_URL", value_name = "URL")]
     base_url: Option<String>,
-    /// Which management API to call [default: v2].
-    #[arg(long, global = true, env = "AAA_API", value_name = "VERSION", value_parser = ["v1.1", "v2"])]
-    api: Option<String>,
     /// The app's consumer key.
     #[arg(long, global = true, env = "AAA_CONSUMER_KEY", hide_env_values = true)]
     consumer_key: Option<String>,
@@ -68,11 +78,25 @@ impl Conn {
     ///
     /// When the config file cannot be read or has no such profile.
     pub(crate) fn settings(&self) -> Result<Settings, Failure> {
+        self.credentials.merge(self.api.clone(), true)
+    }
+}
+
+impl Credentials {
+    /// The settings for a v2-only command: flags and variables over the profile and the
+    /// defaults; the profile's `api` (a setting of the Account Activity commands) is not read.
+    ///
+    /// # Errors
+    ///
+    /// When the config file cannot be read or has no such profile.
+    pub(crate) fn settings(&self) -> Result<Settings, Failure> {
+        self.merge(None, false)
+    }
+
+    fn merge(&self, api: Option<String>, profile_api: bool) -> Result<Settings, Failure> {
         let p = self.config.load()?;
-        let api = self
-            .api
-            .clone()
-            .or(p.api)
+        let api = api
+            .or(if profile_api { p.api } else { None })
             .unwrap_or_else(|| "v2".to_owned());
         Ok(Settings {
             base_url: self

@@ -156,7 +156,7 @@ pub(crate) fn now_ms() -> i64 {
 async fn open(common: &Common) -> Result<Store, Failure> {
     if let Some(url) = &common.store {
         let mut nats = aaa_receiver::NatsConfig::new(url)
-            .map_err(|e| Failure::new(format!("--store: {e}")))?;
+            .map_err(|e| Failure::usage(format!("--store: {e}")))?;
         common.nats.apply(&mut nats);
         return Store::open_nats_read_only(nats)
             .await

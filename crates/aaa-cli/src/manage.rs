@@ -15,9 +15,6 @@ use crate::runtime::{Threads, block_on};
 pub(crate) struct WebhooksArgs {
     #[command(flatten)]
     conn: Conn,
-    /// Skip the local webhook URL check (https, no port), for a local emulator.
-    #[arg(long, global = true)]
-    allow_local_urls: bool,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -31,6 +28,9 @@ enum WebhooksCommand {
     Register {
         /// The webhook URL.
         url: String,
+        /// Skip the local webhook URL check (https, no port), for a local emulator.
+        #[arg(long)]
+        allow_local_urls: bool,
     },
     /// List the app's webhooks.
     List,
@@ -81,10 +81,28 @@ pub(crate) fn webhooks(args: WebhooksArgs) -> Result<ExitCode, Failure> {
     let json = args.json;
     let settings = args.conn.settings()?;
     run(async move {
-        let client = settings.client(!args.allow_local_urls)?;
+        let check_urls = !matches!(
+            args.command,
+            WebhooksCommand::Register {
+                allow_local_urls: true,
+                ..
+            }
+        );
+        let client = settings.client(check_urls)?;
         match args.command {
-            WebhooksCommand::Register { url } => {
-                let w = client.register_webhook(url).await?.into_data();
+            WebhooksCommand::Register { url, .. } => {
+                let w = client
+                    .register_webhook(url)
+                    .await
+                    .map_err(|e| match e.kind() {
+                        aaa_client::ErrorKind::InvalidWebhookUrl => Failure::new(format!(
+                            "{} (--allow-local-urls lets an http:// URL of this machine \
+                             through, for aaa emulate)",
+                            crate::output::one_line(&e.to_string())
+                        )),
+                        _ => Failure::from(e),
+                    })?
+                    .into_data();
                 if json {
                     print_json(&webhook_json(&w))?;
                 } else {

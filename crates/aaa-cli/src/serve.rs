@@ -201,11 +201,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// The JetStream settings for `--store URL`, from the URL, the config file and the flags.
 fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, Failure> {
     if !(url.starts_with("nats://") || url.starts_with("tls://")) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "--store {url:?}: expected nats://HOST:PORT[,HOST:PORT...] (without --store, events go to SQLite in --data-dir)"
         )));
     }
-    let mut nats = NatsConfig::new(url).map_err(|e| Failure::new(format!("--store: {e}")))?;
+    let mut nats = NatsConfig::new(url).map_err(|e| Failure::usage(format!("--store: {e}")))?;
     file.apply_nats(&mut nats, |v| std::env::var(v).ok())?;
     if let Some(h) = args.retention_hours {
         nats.retention = Duration::from_secs(h.saturating_mul(3600));

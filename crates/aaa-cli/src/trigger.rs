@@ -30,14 +30,15 @@ pub(crate) struct Args {
     #[arg(long, value_name = "ID")]
     user: Option<String>,
     /// For news.new: the keyword the news item matches.
-    #[arg(long, value_name = "KEYWORD")]
+    #[arg(long, value_name = "KEYWORD", conflicts_with = "payload")]
     keyword: Option<String>,
     /// For X Activity API likes, direct messages and chats: which way the event goes, seen
-    /// from the user.
-    #[arg(long, value_name = "DIRECTION", value_parser = ["inbound", "outbound"])]
+    /// from the user (default: in; dm.sent and chat.sent always go out).
+    #[arg(long, value_name = "DIRECTION", value_parser = ["inbound", "outbound"],
+          conflicts_with = "payload")]
     direction: Option<String>,
     /// How many activities to generate (1 to 10000).
-    #[arg(long, default_value_t = 1, value_name = "N",
+    #[arg(long, default_value_t = 1, value_name = "N", conflicts_with = "payload",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     count: u32,
     /// Deliver this file's JSON object byte for byte instead of a generated activity.
@@ -116,11 +117,6 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
     if kind.contains('.') {
         return activity_request(args, kind).map(|r| vec![r]);
     }
-    let Some(user) = &args.user else {
-        return Err(Failure::usage(
-            "--user ID is required with a KIND: the subscribed user the activity happens to",
-        ));
-    };
     let kinds: Vec<&str> = if kind == "all" {
         Activity::ALL.iter().map(|a| a.name()).collect()
     } else if Activity::from_name(kind).is_some() {
@@ -128,9 +124,25 @@ fn requests(args: &Args) -> Result<Vec<serde_json::Value>, Failure> {
     } else {
         let known: Vec<&str> = Activity::ALL.iter().map(|a| a.name()).collect();
         return Err(Failure::usage(format!(
-            "unknown activity {kind:?}; known: {}, all",
+            "unknown activity {kind:?}; known: {}, all; or an X Activity API event type such \
+             as post.create",
             known.join(", ")
         )));
+    };
+    if args.direction.is_some() {
+        return Err(Failure::usage(format!(
+            "--direction is for X Activity API likes, direct messages and chats, not {kind}"
+        )));
+    }
+    if args.keyword.is_some() {
+        return Err(Failure::usage(format!(
+            "--keyword is for news.new, not {kind}"
+        )));
+    }
+    let Some(user) = &args.user else {
+        return Err(Failure::usage(
+            "--user ID is required with a KIND: the subscribed user the activity happens to",
+        ));
     };
     Ok(kinds
         .into_iter()
@@ -152,14 +164,27 @@ fn activity_request(args: &Args, kind: &str) -> Result<serde_json::Value, Failur
                 "news.new is matched by --keyword K".to_owned(),
             ));
         };
+        if args.user.is_some() {
+            return Err(Failure::usage(
+                "news.new is matched by --keyword K, not by a user: leave out --user",
+            ));
+        }
         request["keyword"] = keyword.as_str().into();
     } else {
+        if args.keyword.is_some() {
+            return Err(Failure::usage(format!(
+                "--keyword is for news.new, not {ty}"
+            )));
+        }
         let Some(user) = &args.user else {
             return Err(Failure::usage(format!("--user ID is required with {ty}")));
         };
         request["user_id"] = user.as_str().into();
     }
     if let Some(d) = &args.direction {
+        let direction = aaa_model::event::Direction::from_text(d.clone().into());
+        aaa_emulator::activity_payloads::event_direction(ty, Some(&direction))
+            .map_err(|why| Failure::usage(format!("--direction {d}: {why}")))?;
         request["direction"] = d.as_str().into();
     }
     Ok(request)
@@ -230,7 +255,12 @@ pub(crate) async fn post(
     let (status, bytes) = tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
         .map_err(|_| Failure::new(format!("the emulator at {base} did not answer in 30 s")))?
-        .map_err(|e| Failure::new(format!("cannot reach the emulator at {base}: {e}")))?;
+        .map_err(|e| {
+            Failure::new(format!(
+                "cannot reach the emulator at {base}: {}",
+                with_causes(e.as_ref())
+            ))
+        })?;
     let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if status.is_success() {
         Ok(answer)
@@ -240,4 +270,20 @@ pub(crate) async fn post(
             .map_or_else(|| format!("HTTP {status}"), str::to_owned);
         Err(Failure::new(format!("emulator: {why}")))
     }
+}
+
+/// An error and every cause under it, `outer: inner: ...` (hyper names only "client error
+/// (Connect)" itself; the refused connection is a cause).
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }

@@ -2,9 +2,12 @@
 //! `aaa serve` receives the webhook, `aaa activity stream` reads the stream into the same data
 //! directory, `aaa trigger` injects X Activity API events; each event is stored once, with a
 //! key that holds its `event_uuid`, and a stream consumer killed with SIGKILL recovers the
-//! events it missed from the backfill when it starts again.
+//! events it missed from the backfill when it starts again. The same holds with both writing to
+//! a JetStream store (`--store nats://...`).
 
 mod common;
+#[path = "../../aaa-receiver/tests/common/nats_server.rs"]
+mod nats_server;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -38,19 +41,18 @@ struct Stream {
 
 impl Stream {
     fn start(emu: &Emulate, dir: &str) -> Stream {
+        Stream::start_with(emu, &["--data-dir", dir])
+    }
+
+    /// `aaa activity stream` with `args` (where to store) and a short stall timeout.
+    fn start_with(emu: &Emulate, args: &[&str]) -> Stream {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaa"));
-        cmd.args([
-            "activity",
-            "stream",
-            "--data-dir",
-            dir,
-            "--stall-timeout",
-            "5",
-        ])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        cmd.args(["activity", "stream", "--stall-timeout", "5"])
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         for (k, v) in env(emu) {
             cmd.env(k, v);
         }
@@ -91,7 +93,14 @@ impl Drop for Stream {
 
 /// The stored events, kind and key, read with `aaa events list`.
 fn stored(dir: &str) -> Vec<(String, String)> {
-    let (code, out, err) = aaa(&["events", "list", "--data-dir", dir, "--json"]);
+    stored_in(&["--data-dir", dir])
+}
+
+/// The events of the store that `args` name (`--data-dir DIR` or `--store URL`).
+fn stored_in(args: &[&str]) -> Vec<(String, String)> {
+    let mut list = vec!["events", "list", "--json"];
+    list.extend(args);
+    let (code, out, err) = aaa(&list);
     assert_eq!(code, Some(0), "{out}{err}");
     out.lines()
         .map(|l| {
@@ -106,9 +115,14 @@ fn stored(dir: &str) -> Vec<(String, String)> {
 
 /// Waits (bounded) until `dir` holds `n` events.
 fn wait_stored(dir: &str, n: usize) -> Vec<(String, String)> {
+    wait_stored_in(&["--data-dir", dir], n)
+}
+
+/// Waits (bounded) until the store that `args` name holds `n` events.
+fn wait_stored_in(args: &[&str], n: usize) -> Vec<(String, String)> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let events = stored(dir);
+        let events = stored_in(args);
         if events.len() >= n || Instant::now() > deadline {
             return events;
         }
@@ -116,17 +130,18 @@ fn wait_stored(dir: &str, n: usize) -> Vec<(String, String)> {
     }
 }
 
-#[test]
-fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
+/// `aaa emulate` with one user, `aaa serve` storing where `store` says, registered as a webhook:
+/// the emulator, the user's id, the receiver and the webhook's id.
+fn emulator_and_webhook(store: &[&str]) -> (Emulate, String, common::Serve, String) {
     let emu = spawn_emulate(&["--users", "1"]);
     let user = emu.summary["users"][0]["user_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let data = TempDir::new("activity-stream");
-    let dir = data.arg("store");
+    let mut args = vec!["--listen", "127.0.0.1:0"];
+    args.extend(store);
     let serve = spawn_serve(
-        &["--listen", "127.0.0.1:0", "--data-dir", &dir],
+        &args,
         &[("AAA_CONSUMER_SECRET", &emu.app("consumer_secret"))],
         1,
         false,
@@ -141,6 +156,14 @@ fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
     )
     .unwrap();
     let webhook = hook["id"].as_str().unwrap().to_owned();
+    (emu, user, serve, webhook)
+}
+
+#[test]
+fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
+    let data = TempDir::new("activity-stream");
+    let dir = data.arg("store");
+    let (emu, user, serve, webhook) = emulator_and_webhook(&["--data-dir", &dir]);
     // post.create goes to the webhook and the stream; profile.update.bio to the stream only.
     let subscribe = |kind: &str, webhook: Option<&str>| {
         let mut args = vec!["activity", "subscriptions", "create", "--event-type", kind];
@@ -189,15 +212,7 @@ fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
     assert_eq!(kinds["post.create"], 3, "{events:?}");
     assert_eq!(kinds["profile.update.bio"], 2, "{events:?}");
     // The webhook got its three copies too (200 from aaa serve), and they were duplicates.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let stats = common::get(emu.addr, "/_emulator/deliveries").json();
-        if stats["delivered"] == 3 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "webhook deliveries: {stats}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_delivered(&emu, 3);
     assert_eq!(stored(&dir).len(), 5);
 
     // SIGKILL the stream consumer; events happen while it is gone; it comes back with the
@@ -215,6 +230,78 @@ fn webhook_and_stream_events_are_stored_once_and_a_killed_stream_catches_up() {
         .filter(|(k, _)| k == "profile.update.bio")
         .count();
     assert_eq!(bios, 4);
+    drop(stream);
+    drop(serve);
+}
+
+/// Waits (bounded) until the emulator has delivered `n` webhook requests.
+fn wait_delivered(emu: &Emulate, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let stats = common::get(emu.addr, "/_emulator/deliveries").json();
+        if stats["delivered"] == n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "webhook deliveries: {stats}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn on_a_jetstream_store_too_an_event_from_the_webhook_and_the_stream_is_stored_once() {
+    let data = TempDir::new("activity-stream-nats");
+    let nats = nats_server::Cluster::start(data.path(), 1);
+    let url = nats.url();
+    // --data-dir too: aaa serve keeps its operations journal there, whatever the store.
+    let serve_dir = data.arg("serve");
+    let (emu, user, serve, webhook) =
+        emulator_and_webhook(&["--store", &url, "--data-dir", &serve_dir]);
+    run(
+        &emu,
+        &[
+            "activity",
+            "subscriptions",
+            "create",
+            "--event-type",
+            "post.create",
+            "--user",
+            &user,
+            "--webhook",
+            &webhook,
+        ],
+    );
+    let resume = data.arg("resume");
+    let stream = Stream::start_with(&emu, &["--data-dir", &resume, "--store", &url]);
+    stream.wait_for("activity stream connected");
+    let (code, out, err) = aaa(&[
+        "trigger",
+        "post.create",
+        "--user",
+        &user,
+        "--count",
+        "3",
+        "--emulator",
+        &emu.base_url(),
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let store = ["--store", url.as_str()];
+    let events = wait_stored_in(&store, 3);
+    wait_delivered(&emu, 3);
+    // Both copies of each event had arrived; give a late one time to show up, then count.
+    std::thread::sleep(Duration::from_millis(500));
+    let events_after = stored_in(&store);
+    assert_eq!(events_after.len(), 3, "{events_after:?}");
+    assert_eq!(events, events_after);
+    for (kind, key) in &events {
+        assert_eq!(kind, "post.create");
+        assert!(key.starts_with(&format!("post.create/{user}/")), "{key}");
+    }
+    assert!(
+        std::path::Path::new(&resume)
+            .join("activity-stream.json")
+            .is_file(),
+        "the resume time is kept in --data-dir"
+    );
     drop(stream);
     drop(serve);
 }

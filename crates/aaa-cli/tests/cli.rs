@@ -505,6 +505,140 @@ fn every_usage_mistake_exits_64_and_points_at_the_subcommands_help() {
             "--nope",
             "aaa subscriptions count --help",
         ),
+        // Flags of aaa trigger that do not apply to the kind asked for.
+        (
+            vec![
+                "trigger",
+                "post.create",
+                "--user",
+                "1",
+                "--direction",
+                "inbound",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "post.create has no direction",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "trigger",
+                "dm.sent",
+                "--user",
+                "1",
+                "--direction",
+                "inbound",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "always goes outbound",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "trigger",
+                "favorite",
+                "--user",
+                "1",
+                "--direction",
+                "inbound",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "--direction",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "trigger",
+                "like.create",
+                "--user",
+                "1",
+                "--keyword",
+                "k",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "--keyword is for news.new",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "trigger",
+                "news.new",
+                "--keyword",
+                "k",
+                "--user",
+                "1",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "--user",
+            "aaa trigger --help",
+        ),
+        (
+            vec![
+                "trigger",
+                "--payload",
+                "body.json",
+                "--count",
+                "2",
+                "--emulator",
+                dead.as_str(),
+            ],
+            "--count",
+            "aaa trigger --help",
+        ),
+        // The X Activity API commands: what they change, ids as X writes them, v2 only.
+        (
+            vec![
+                "activity",
+                "subscriptions",
+                "update",
+                "1",
+                "--base-url",
+                dead.as_str(),
+            ],
+            "--webhook",
+            "aaa activity subscriptions update --help",
+        ),
+        (
+            vec![
+                "activity",
+                "subscriptions",
+                "delete",
+                "1",
+                "abc",
+                "--base-url",
+                dead.as_str(),
+            ],
+            "abc",
+            "aaa activity subscriptions delete --help",
+        ),
+        (
+            vec![
+                "activity",
+                "subscriptions",
+                "list",
+                "--api",
+                "v1.1",
+                "--base-url",
+                dead.as_str(),
+            ],
+            "--api",
+            "aaa activity subscriptions list --help",
+        ),
+        (
+            vec![
+                "webhooks",
+                "list",
+                "--allow-local-urls",
+                "--base-url",
+                dead.as_str(),
+            ],
+            "--allow-local-urls",
+            "aaa webhooks list --help",
+        ),
     ] {
         let o = run(&args, None, &[("AAA_BEARER_TOKEN", "")]);
         assert_one_line_failure(&o, 64, &[needle, help]);
@@ -550,12 +684,47 @@ fn a_connection_failure_names_the_url_and_the_cause() {
         "t",
     ]);
     assert_one_line_failure(&o, 1, &[&dead, "refused"]);
+    let o = aaa(&["trigger", "favorite", "--user", "1", "--emulator", &dead]);
+    assert_one_line_failure(&o, 1, &[&dead, "refused"]);
+    let o = aaa(&[
+        "activity",
+        "subscriptions",
+        "list",
+        "--base-url",
+        &dead,
+        "--bearer-token",
+        "t",
+    ]);
+    assert_one_line_failure(&o, 1, &[&dead, "refused"]);
 }
 
 #[test]
 fn subcommands_offer_no_flag_they_ignore() {
-    let o = aaa(&["subscriptions", "count", "--help"]);
-    assert!(!stdout(&o).contains("--allow-local-urls"), "{}", stdout(&o));
+    for args in [
+        vec!["subscriptions", "count", "--help"],
+        vec!["webhooks", "list", "--help"],
+        vec!["webhooks", "validate", "--help"],
+        vec!["webhooks", "delete", "--help"],
+    ] {
+        let o = aaa(&args);
+        assert!(
+            !stdout(&o).contains("--allow-local-urls"),
+            "{args:?}: {}",
+            stdout(&o)
+        );
+    }
+    let o = aaa(&["webhooks", "register", "--help"]);
+    assert!(stdout(&o).contains("--allow-local-urls"), "{}", stdout(&o));
+    // The X Activity API exists in v2 only: its commands offer no --api.
+    for args in [
+        vec!["activity", "subscriptions", "create", "--help"],
+        vec!["activity", "subscriptions", "list", "--help"],
+        vec!["activity", "stream", "--help"],
+    ] {
+        let o = aaa(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(!stdout(&o).contains("--api"), "{args:?}: {}", stdout(&o));
+    }
 }
 
 #[test]

@@ -95,26 +95,46 @@ fn poster(shared: &Shared, deadline: Instant) {
     );
 }
 
-/// `aaa serve` on the stream at `url`, its own data directory (its outage journal) in `dir`.
-fn receiver(url: &str, dir: &Path) -> Serve {
-    let dir = dir.to_str().unwrap();
+/// Receiver `n`: events go to the JetStream stream at `url`; only its own journal (gaps, the
+/// heartbeat) goes to a data directory of its own under `dir`.
+fn receiver(url: &str, dir: &Path, n: usize) -> Serve {
+    let data_dir = dir.join(format!("receiver-{n}"));
     spawn_serve(
-        &["--listen", "127.0.0.1:0", "--store", url, "--data-dir", dir],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            url,
+            "--data-dir",
+            data_dir.to_str().expect("a UTF-8 temp path"),
+        ],
         &[("AAA_CONSUMER_SECRET", SECRET)],
         1,
         false,
     )
 }
 
-/// Waits (bounded) until `n` more bodies are acknowledged than `since`.
-fn progress(shared: &Shared, since: usize, n: usize, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+/// Waits (bounded: three minutes, generous for a loaded machine, where a cluster that was
+/// killed whole may take a while to elect its leaders again) until `n` more bodies are
+/// acknowledged than `since`; on failure, what the receivers logged.
+fn progress(shared: &Shared, since: usize, n: usize, what: &str, receivers: &[Serve]) {
+    let deadline = Instant::now() + Duration::from_secs(180);
     while shared.acked_count() < since + n {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: only {} of {n} more bodies acknowledged in a minute",
-            shared.acked_count() - since
-        );
+        if Instant::now() > deadline {
+            let logs: Vec<String> = receivers
+                .iter()
+                .map(|r| {
+                    let e = r.stderr();
+                    let tail: Vec<&str> = e.lines().rev().take(15).collect();
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                })
+                .collect();
+            panic!(
+                "{what}: only {} of {n} more bodies acknowledged in three minutes; receivers' logs:\n{}",
+                shared.acked_count() - since,
+                logs.join("\n----\n")
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -124,33 +144,56 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     let dir = TempDir::new("ha");
     let mut nats = nats_server::Cluster::start(dir.path(), 3);
     let url = nats.url();
-    let own = |name: &str| dir.path().join(name);
-    let mut receivers = [receiver(&url, &own("r0")), receiver(&url, &own("r1"))];
+    let mut receivers = [receiver(&url, dir.path(), 0), receiver(&url, dir.path(), 1)];
     let shared = Arc::new(Shared::default());
     *shared.addrs.lock().unwrap() = [Some(receivers[0].addr), Some(receivers[1].addr)];
-    let deadline = Instant::now() + Duration::from_secs(240);
+    let deadline = Instant::now() + Duration::from_secs(900);
     let posters: Vec<_> = (0..POSTERS)
         .map(|_| {
             let shared = Arc::clone(&shared);
             std::thread::spawn(move || poster(&shared, deadline))
         })
         .collect();
-    progress(&shared, 0, 200, "warm-up");
+    progress(&shared, 0, 200, "warm-up", &receivers);
 
     // A receiver killed under load: the other one goes on, the restarted one joins again.
     receivers[0].child.kill().unwrap();
     receivers[0].child.wait().unwrap();
     shared.addrs.lock().unwrap()[0] = None;
-    progress(&shared, shared.acked_count(), 200, "one receiver down");
-    receivers[0] = receiver(&url, &own("r0"));
+    progress(
+        &shared,
+        shared.acked_count(),
+        200,
+        "one receiver down",
+        &receivers[1..],
+    );
+    receivers[0] = receiver(&url, dir.path(), 0);
     shared.addrs.lock().unwrap()[0] = Some(receivers[0].addr);
-    progress(&shared, shared.acked_count(), 200, "receiver back");
+    progress(
+        &shared,
+        shared.acked_count(),
+        200,
+        "receiver back",
+        &receivers,
+    );
 
     // A NATS node killed under load: the cluster goes on with two.
     nats.nodes[1].kill();
-    progress(&shared, shared.acked_count(), 200, "one NATS node down");
+    progress(
+        &shared,
+        shared.acked_count(),
+        200,
+        "one NATS node down",
+        &receivers,
+    );
     nats.restart_all();
-    progress(&shared, shared.acked_count(), 200, "NATS node back");
+    progress(
+        &shared,
+        shared.acked_count(),
+        200,
+        "NATS node back",
+        &receivers,
+    );
 
     // Every NATS node stopped: POST gets 503 with Retry-After in time, CRC still answers.
     nats.kill_all();
@@ -172,7 +215,13 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
     }
     // And back: the receivers reconnect by themselves.
     nats.restart_all();
-    progress(&shared, shared.acked_count(), 200, "every NATS node back");
+    progress(
+        &shared,
+        shared.acked_count(),
+        200,
+        "every NATS node back",
+        &receivers,
+    );
 
     shared.draining.store(true, Ordering::SeqCst);
     for p in posters {
@@ -222,7 +271,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
             .all(|id| acked.contains_key(id) || *id == FIRST_ID + MAX_BODIES + 1)
     );
     // A replay after the restart: every body again is a duplicate, through either receiver.
-    let mut again = receiver(&url, &own("r2"));
+    let mut again = receiver(&url, dir.path(), 2);
     for id in acked.keys().take(50) {
         let r = post_result(again.addr, PATH, &body(*id)).unwrap();
         assert_eq!(r.status, 200, "{r:?}");

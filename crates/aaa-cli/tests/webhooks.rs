@@ -18,7 +18,10 @@ fn run(emu: &Emulate, api: &str, args: &[&str]) -> (Option<i32>, String, String)
     let base = emu.base_url();
     let mut all = vec!["webhooks"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--base-url", &base, "--api", api, "--allow-local-urls"]);
+    all.extend_from_slice(&["--base-url", &base, "--api", api]);
+    if args.first() == Some(&"register") {
+        all.push("--allow-local-urls");
+    }
     let env = creds(emu);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     aaa_env(&all, &env)

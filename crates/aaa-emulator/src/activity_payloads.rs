@@ -1,11 +1,14 @@
 //! Deterministic, realistic X Activity API events: the `payload` and `includes` of every event
 //! type, and the `{"data":{...}}` envelope they travel in.
 //!
-//! Where X's pages and its OpenAPI spec disagree, the spec's form is written: posts carry
-//! `referenced_posts` and `edit_history_post_ids`, includes `posts`, likes `tweet_author_id`
-//! and a numeric `timestamp_ms`, follows bare users, news items `headline`. Where the spec is
-//! silent (direct messages, chats, Spaces, broadcasts, revokes) the shape of X's event pages is
-//! written. Every body decodes into `aaa_model`'s typed payloads (a test checks each type).
+//! The bodies are shaped like the "representative real-world payloads" of X's event payloads
+//! page (`x-api/activity/event-payloads.mdx`), which are what X delivers, and not like the
+//! OpenAPI spec where the two disagree: posts carry `edit_history_tweet_ids` and
+//! `referenced_tweets` (replies `in_reply_to_tweet_id`), counts with their `*_str` twins,
+//! includes `tweets`; likes `liked_tweet_author_id` and a string `timestamp_ms`; follows, mutes
+//! and blocks users wrapped in `{"data":...}`, as are the includes of a post delete; news items
+//! `id`, `name` and `updated_at`. A receiver tested against these bodies reads X's. Every body
+//! decodes into `aaa_model`'s typed payloads (a test checks each type).
 //!
 //! ```
 //! use aaa_emulator::activity_payloads::ActivityGenerator;
@@ -53,7 +56,7 @@ pub struct GeneratedActivity {
     pub payload: Value,
     /// The `includes`, when the type has some.
     pub includes: Option<Value>,
-    /// Words a `news.new` keyword filter matches against (its headline and summary).
+    /// Words a `news.new` keyword filter matches against (its name and summary).
     pub text: String,
 }
 
@@ -90,6 +93,37 @@ impl GeneratedActivity {
     }
 }
 
+/// The direction an event of `event_type` goes, seen from the filtered user, when `requested`
+/// (`None`: the default): `dm.sent` and `chat.sent` go out and `dm.received` and
+/// `chat.received` come in whatever is asked; other likes, direct messages and chats come in
+/// unless asked to go out; the other types have no direction.
+///
+/// # Errors
+///
+/// A direction for a type that has none, or one contrary to the type (`dm.sent` inbound), with
+/// a sentence saying so.
+pub fn event_direction(
+    event_type: ActivityType,
+    requested: Option<&Direction<'_>>,
+) -> Result<Option<Direction<'static>>, String> {
+    use ActivityType as T;
+    let fixed = match event_type {
+        T::DmSent | T::ChatSent => Some(Direction::Outbound),
+        T::DmReceived | T::ChatReceived => Some(Direction::Inbound),
+        _ => None,
+    };
+    match (requested, fixed) {
+        (Some(_), _) if !event_type.takes_direction() => Err(format!(
+            "{event_type} has no direction: only likes, direct messages and chats have one"
+        )),
+        (Some(d), Some(f)) if *d != f => Err(format!("{event_type} always goes {f}, not {d}")),
+        (_, Some(f)) => Ok(Some(f)),
+        (Some(d), None) => Ok(Some(d.clone().into_owned())),
+        (None, None) if event_type.takes_direction() => Ok(Some(Direction::Inbound)),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Deterministic generator of X Activity API events: the same seed and calls give the same
 /// events; ids and times strictly increase per generator.
 #[derive(Clone, Debug)]
@@ -111,9 +145,12 @@ impl ActivityGenerator {
         }
     }
 
-    /// A signed 64-bit `event_uuid`.
-    pub fn event_uuid(&mut self) -> String {
-        let v = self.rng.next_u64() >> 1;
+    /// A signed 64-bit `event_uuid` for a delivery at `now_ms` (negative half the time, as in
+    /// X's samples): a snowflake of that time, so uuids never repeat within a generator nor
+    /// between runs of one seed at different times (a receiver's store would take a later
+    /// run's events for redeliveries of an earlier run's).
+    pub fn event_uuid(&mut self, now_ms: u64) -> String {
+        let v = self.new_id(now_ms);
         let v = i64::try_from(v).unwrap_or(i64::MAX);
         if self.rng.chance(50) {
             (-v).to_string()
@@ -136,14 +173,9 @@ impl ActivityGenerator {
     ) -> GeneratedActivity {
         use ActivityType as T;
         let ms = self.tick(now_ms);
-        let direction = match event_type {
-            T::DmSent | T::ChatSent => Some(Direction::Outbound),
-            T::DmReceived | T::ChatReceived => Some(Direction::Inbound),
-            t if t.takes_direction() => {
-                Some(direction.map_or(Direction::Inbound, |d| d.clone().into_owned()))
-            }
-            _ => None,
-        };
+        let direction = event_direction(event_type, direction)
+            .or_else(|_| event_direction(event_type, None))
+            .unwrap_or_default();
         let outbound = direction == Some(Direction::Outbound);
         let mut text = String::new();
         let (payload, includes) = match event_type {
@@ -160,20 +192,23 @@ impl ActivityGenerator {
                 (json!({"before": before, "after": after}), None)
             }
             T::NewsNew => {
-                let headline = format!("{} {}", capitalize(&self.words(3)), other.screen_name);
+                let name = format!("{} {}", capitalize(&self.words(3)), other.screen_name);
                 let summary = format!(
                     "{} {}. {}.",
                     capitalize(&self.words(8)),
                     other.screen_name,
                     capitalize(&self.words(10))
                 );
-                text = format!("{headline} {summary}");
+                text = format!("{name} {summary}");
+                let id = self.new_id(ms);
                 (
                     json!({
+                        "id": id.to_string(),
+                        "name": name,
                         "category": self.rng.word(NEWS_CATEGORIES),
-                        "headline": headline,
                         "hook": format!("{}?", capitalize(&self.words(6))),
                         "summary": summary,
+                        "updated_at": rfc3339(ms),
                     }),
                     None,
                 )
@@ -185,12 +220,12 @@ impl ActivityGenerator {
                     (other, subject)
                 };
                 (
-                    json!({"source": self.user(source), "target": self.user(target)}),
+                    json!({"source": {"data": self.user(source)}, "target": {"data": self.user(target)}}),
                     None,
                 )
             }
             T::MuteMute | T::MuteUnmute | T::BlockBlock | T::BlockUnblock => (
-                json!({"source": self.user(subject), "target": self.user(other)}),
+                json!({"source": {"data": self.user(subject)}, "target": {"data": self.user(other)}}),
                 None,
             ),
             T::SpacesStart | T::SpacesEnd => {
@@ -321,14 +356,14 @@ impl ActivityGenerator {
                 let post = self.post(other, &[], ms, Some((kind, &parent, subject)));
                 (
                     post,
-                    Some(json!({"users": [self.user(other)], "posts": [parent]})),
+                    Some(json!({"users": [self.user(other)], "tweets": [parent]})),
                 )
             }
             T::PostDelete => {
                 let id = self.old_id(ms.saturating_sub(7_200_000));
                 (
                     json!({"id": id.to_string(), "author_id": subject.user_id}),
-                    Some(json!({"users": [self.user(subject)]})),
+                    Some(json!({"users": [{"data": self.user(subject)}]})),
                 )
             }
             T::LikeCreate => {
@@ -338,12 +373,12 @@ impl ActivityGenerator {
                 (
                     json!({
                         "id": like_id,
-                        "liked_tweet_id": liked["id"],
-                        "tweet_author_id": author.user_id,
                         "created_at": liked["created_at"],
-                        "timestamp_ms": ms,
+                        "timestamp_ms": ms.to_string(),
+                        "liked_tweet_author_id": author.user_id,
+                        "liked_tweet_id": liked["id"],
                     }),
-                    Some(json!({"users": [self.user(author)], "posts": [liked]})),
+                    Some(json!({"users": [self.user(author)], "tweets": [liked]})),
                 )
             }
             T::OauthRevoke => {
@@ -364,7 +399,7 @@ impl ActivityGenerator {
         GeneratedActivity {
             event_type,
             direction,
-            event_uuid: self.event_uuid(),
+            event_uuid: self.event_uuid(ms),
             payload,
             includes,
             text,
@@ -493,16 +528,25 @@ impl ActivityGenerator {
             "reply_settings": "everyone",
             "paid_partnership": false,
             "display_text_range": [if reference.is_some_and(|r| r.0 == "replied_to") { lead } else { 0 }, len],
-            "edit_history_post_ids": [id.to_string()],
-            "edit_controls": {"edits_remaining": 5, "is_edit_eligible": true, "editable_until": rfc3339(ms + 3_600_000)},
-            "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0, "bookmark_count": 0, "impression_count": 0},
+            "edit_history_tweet_ids": [id.to_string()],
+            "edit_controls": {
+                "edits_remaining": 5, "edits_remaining_str": "5", "is_edit_eligible": true,
+                "editable_until": rfc3339(ms + 3_600_000),
+            },
+            "public_metrics": {
+                "retweet_count": 0, "retweet_count_str": "0", "reply_count": 0, "reply_count_str": "0",
+                "like_count": 0, "like_count_str": "0", "quote_count": 0, "quote_count_str": "0",
+                "bookmark_count": 0, "bookmark_count_str": "0",
+                "impression_count": 0, "impression_count_str": "0",
+            },
         });
         if !entities.is_empty() {
             post["entities"] = json!({ "mentions": entities });
         }
         if let Some((kind, parent, to)) = reference {
-            post["referenced_posts"] = json!([{"type": kind, "id": parent["id"]}]);
+            post["referenced_tweets"] = json!([{"type": kind, "id": parent["id"]}]);
             if kind == "replied_to" {
+                post["in_reply_to_tweet_id"] = parent["id"].clone();
                 post["in_reply_to_user_id"] = Value::from(to.user_id);
                 post["conversation_id"] = parent["conversation_id"].clone();
             }

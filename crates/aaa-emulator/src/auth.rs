@@ -29,6 +29,14 @@ impl Who {
             Who::User { app_id, .. } | Who::App { app_id } => app_id,
         }
     }
+
+    /// The user of a call with user context; `None` for an app-only call.
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        match self {
+            Who::User { user_id, .. } => Some(user_id),
+            Who::App { .. } => None,
+        }
+    }
 }
 
 /// The kinds of authentication an endpoint takes.
@@ -85,7 +93,7 @@ fn wrong_kind(version: Version, need: Need) -> Response<ResponseBody> {
                 StatusCode::FORBIDDEN,
                 "Unsupported Authentication",
                 detail,
-                "https://api.twitter.com/2/problems/unsupported-authentication",
+                "https://api.x.com/2/problems/unsupported-authentication",
             )
         }
     }

@@ -37,8 +37,8 @@ pub(crate) const NO_ACCESS: &str = "You don't have access to this resource.";
 /// the emulator writes the HTTP status as the code).
 pub(crate) const NO_VIEW_PERMISSION: &str =
     "Your application does not have permission to view subscriptions for the specified webhook.";
-/// Code 88, HTTP 429.
-pub(crate) const RATE_LIMITED: &str = "Rate limit exceeded.";
+/// Code 88, HTTP 429 (X's rate-limit pages, word for word: no full stop).
+pub(crate) const RATE_LIMITED: &str = "Rate limit exceeded";
 /// Code 355, HTTP 409.
 pub(crate) const SUBSCRIPTION_EXISTS: &str = "Subscription already exists.";
 /// Code 357 for a missing `url`.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use aaa_model::event::{ActivityFilter, ActivityType, Direction};
 use bytes::Bytes;
 
-use crate::activity_payloads::ActivityGenerator;
+use crate::activity_payloads::{ActivityGenerator, event_direction};
 use crate::crc;
 use crate::delivery::stream::StreamHub;
 use crate::delivery::{Deliverer, DeliveryStats, Target};
@@ -49,6 +49,9 @@ pub enum TriggerError {
     UnknownUser(String),
     /// The user has no subscription on a valid webhook, so nothing would be delivered.
     NotSubscribed(String),
+    /// No X Activity API subscription matches the event (its type, user or keyword, and
+    /// direction), so nothing would be delivered; what was looked for.
+    NoActivitySubscription(String),
     /// No activity has this name.
     UnknownKind(String),
     /// A given payload is not a JSON object, or the request is malformed.
@@ -62,6 +65,10 @@ impl fmt::Display for TriggerError {
             Self::NotSubscribed(id) => write!(
                 f,
                 "user {id} has no subscription on a valid webhook; subscribe it first"
+            ),
+            Self::NoActivitySubscription(what) => write!(
+                f,
+                "no X Activity API subscription matches {what}; create one first"
             ),
             Self::UnknownKind(kind) => write!(f, "no activity is called {kind:?}"),
             Self::BadRequest(why) => f.write_str(why),
@@ -320,6 +327,13 @@ impl Emulator {
     ) -> Result<ActivityDelivered, TriggerError> {
         let ty = trigger.event_type;
         let keyword = trigger.keyword.filter(|k| !k.is_empty());
+        if keyword.is_some() && ty != ActivityType::NewsNew {
+            return Err(TriggerError::BadRequest(format!(
+                "a keyword matches news.new items only, not {ty}"
+            )));
+        }
+        let direction =
+            event_direction(ty, trigger.direction.as_ref()).map_err(TriggerError::BadRequest)?;
         if ty == ActivityType::NewsNew && keyword.is_none() {
             return Err(TriggerError::BadRequest(
                 "news.new is matched by keyword: give one".to_owned(),
@@ -355,7 +369,7 @@ impl Emulator {
                     || ("783214".to_owned(), "XDevelopers".to_owned()),
                     |u| (u.user_id.clone(), u.screen_name.clone()),
                 );
-            let direction = trigger.direction.as_ref();
+            let direction = direction.as_ref();
             let mut matches: Vec<Match> = Vec::new();
             let target = |webhook_id: &str| -> Option<Target> {
                 let w = state
@@ -410,9 +424,16 @@ impl Emulator {
             (matches, subject, other)
         };
         if matches.is_empty() {
-            return Err(TriggerError::NotSubscribed(format!(
-                "{} (no X Activity API subscription to {ty} matches)",
-                user_id.as_deref().or(keyword).unwrap_or_default()
+            let whom = match (&user_id, keyword) {
+                (Some(u), _) => format!("user {u}"),
+                (None, k) => format!("the keyword {:?}", k.unwrap_or_default()),
+            };
+            let way = direction
+                .as_ref()
+                .map(|d| format!(" going {d}"))
+                .unwrap_or_default();
+            return Err(TriggerError::NoActivitySubscription(format!(
+                "{ty}{way} for {whom}"
             )));
         }
         let now_ms = self.now().saturating_mul(1000);
@@ -433,15 +454,15 @@ impl Emulator {
                     &other_party,
                     app_id,
                     now_ms,
-                    trigger.direction.as_ref(),
+                    direction.as_ref(),
                 );
-                if let (Some(k), Some(headline)) = (keyword, event.payload.get_mut("headline")) {
-                    *headline = serde_json::Value::from(format!(
+                if let (Some(k), Some(name)) = (keyword, event.payload.get_mut("name")) {
+                    *name = serde_json::Value::from(format!(
                         "{k}: {}",
-                        headline.as_str().unwrap_or_default()
+                        name.as_str().unwrap_or_default()
                     ));
                 }
-                let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid()).collect();
+                let uuids: Vec<String> = (0..matches.len()).map(|_| g.event_uuid(now_ms)).collect();
                 (event, uuids)
             };
             let (event, uuids) = event;

@@ -588,9 +588,11 @@ impl Generator {
     }
 
     /// A like's 32-hex id; the low half is a bijection of a counter, so ids never repeat.
-    fn like_id(&mut self) -> String {
+    /// A like's 32-hex-digit id at `ms`: unique within the generator (a counter) and between
+    /// runs of one seed at different times (the time), as the like's dedupe key needs.
+    fn like_id(&mut self, ms: u64) -> String {
         self.likes += 1;
-        let high = self.rng.next_u64();
+        let high = self.rng.next_u64() ^ mix(ms);
         let low = mix(self.likes ^ self.seed.rotate_left(17));
         format!("{high:016x}{low:016x}")
     }
@@ -793,7 +795,7 @@ impl Generator {
 
     /// `liker` likes an older post of `author`.
     fn favorite(&mut self, author: &Profile, liker: &Profile, ms: u64, app: &AppInfo) -> J {
-        let id = self.like_id();
+        let id = self.like_id(ms);
         let age = self.rng.range(60_000, 3 * 86_400_000);
         let liked = self.post(author, None, ms.saturating_sub(age), app, Role::Embedded);
         Obj::new()

@@ -37,21 +37,28 @@ impl fmt::Debug for Clock {
     }
 }
 
-/// Calls allowed per window for each rate-limited endpoint, per app. Each endpoint has a
-/// window of its own; the defaults are the figures of X's enterprise API reference.
+/// Calls allowed per window for each rate-limited endpoint, per caller. Each endpoint has a
+/// window of its own; the defaults are the figures of X's enterprise API reference for v1.1 and
+/// of X's rate-limit table for the v2 webhook endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Register, validate (trigger CRC), delete and list webhooks: X documents 15 per
-    /// 15 minutes for each.
+    /// Register, validate (trigger CRC), delete and list webhooks through v1.1: X documents
+    /// 15 per 15 minutes for each.
     pub webhooks: u32,
+    /// `POST`, `GET`, `PUT` and `DELETE /2/webhooks`: X's rate-limit table gives 450 per
+    /// 15 minutes for each.
+    pub v2_webhooks: u32,
     /// Subscribe, check and deactivate (both forms): X documents 500 per 15 minutes for each.
     pub subscriptions: u32,
     /// `GET subscriptions/count`: X documents 15 per 15 minutes.
     pub count: u32,
     /// `GET webhooks/:id/subscriptions/all/list`: X documents 50 per 15 minutes.
     pub list_subscriptions: u32,
-    /// Each of the three replay endpoints: 5 per 15 minutes.
+    /// The account-activity replay endpoints (v1.1 and v2): 5 per 15 minutes (X documents no
+    /// figure for them).
     pub replay: u32,
+    /// `POST /2/webhooks/replay`: X's rate-limit table gives 100 per 15 minutes.
+    pub webhook_replay: u32,
     /// The window length.
     pub window: Duration,
 }
@@ -60,10 +67,12 @@ impl Default for RateLimits {
     fn default() -> Self {
         Self {
             webhooks: 15,
+            v2_webhooks: 450,
             subscriptions: 500,
             count: 15,
             list_subscriptions: 50,
             replay: 5,
+            webhook_replay: 100,
             window: Duration::from_secs(15 * 60),
         }
     }
@@ -75,10 +84,12 @@ impl RateLimits {
     pub fn uniform(per_window: u32, window: Duration) -> Self {
         Self {
             webhooks: per_window,
+            v2_webhooks: per_window,
             subscriptions: per_window,
             count: per_window,
             list_subscriptions: per_window,
             replay: per_window,
+            webhook_replay: per_window,
             window,
         }
     }

@@ -143,19 +143,17 @@ pub(crate) fn error(
             let (title, problem_type) = match status {
                 StatusCode::NOT_FOUND => (
                     "Not Found Error",
-                    "https://api.twitter.com/2/problems/resource-not-found",
+                    "https://api.x.com/2/problems/resource-not-found",
                 ),
-                StatusCode::FORBIDDEN => (
-                    "Forbidden",
-                    "https://api.twitter.com/2/problems/client-forbidden",
-                ),
-                StatusCode::CONFLICT => (
-                    "Conflict",
-                    "https://api.twitter.com/2/problems/duplicate-rules",
-                ),
+                StatusCode::FORBIDDEN => {
+                    ("Forbidden", "https://api.x.com/2/problems/client-forbidden")
+                }
+                StatusCode::CONFLICT => {
+                    ("Conflict", "https://api.x.com/2/problems/duplicate-rules")
+                }
                 _ => (
                     "Invalid Request",
-                    "https://api.twitter.com/2/problems/invalid-request",
+                    "https://api.x.com/2/problems/invalid-request",
                 ),
             };
             v2_errors(status, title, problem_type, code, message)

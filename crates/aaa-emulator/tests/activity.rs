@@ -374,6 +374,117 @@ fn every_event_type_is_generated_and_decodes_typed() {
     }
 }
 
+/// The events are shaped like the "representative real-world payloads" of X's event payloads
+/// page (`x-api/activity/event-payloads.mdx`), which is what X delivers: where the OpenAPI spec
+/// names fields otherwise, a receiver tested against the spec's names would fail at X.
+/// An event type, the JSON pointers X's examples of it have, and pointers of the spec's names
+/// they do not.
+type Shape<'a> = (ActivityType, &'a [&'a [&'a str]], &'a [&'a [&'a str]]);
+
+#[test]
+fn events_carry_the_field_names_x_delivers() {
+    let me = Party::new(ALICE, "alice");
+    let them = Party::new(BOB, "bob");
+    let mut g = ActivityGenerator::new(5);
+    let post: &[&str] = &[
+        "/payload/edit_history_tweet_ids/0",
+        "/payload/public_metrics/like_count_str",
+        "/payload/edit_controls/edits_remaining_str",
+    ];
+    let spec_post: &[&str] = &["/payload/edit_history_post_ids", "/includes/posts"];
+    let quoted: &[&str] = &["/payload/referenced_tweets/0/id", "/includes/tweets/0/id"];
+    let reference: &[&str] = &["/payload/referenced_posts"];
+    let pair: &[&str] = &["/payload/source/data/id", "/payload/target/data/id"];
+    let bare_pair: &[&str] = &["/payload/source/id", "/payload/target/id"];
+    let cases: &[Shape<'_>] = &[
+        (
+            ActivityType::PostCreate,
+            &[post, &["/includes/users/0/id"]],
+            &[spec_post],
+        ),
+        (ActivityType::PostMentionCreate, &[post], &[spec_post]),
+        (
+            ActivityType::PostReplyCreate,
+            &[post, quoted, &["/payload/in_reply_to_tweet_id"]],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostQuoteCreate,
+            &[post, quoted],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostRepostCreate,
+            &[post, quoted],
+            &[spec_post, reference],
+        ),
+        (
+            ActivityType::PostDelete,
+            &[&["/payload/id", "/includes/users/0/data/id"]],
+            &[],
+        ),
+        (
+            ActivityType::LikeCreate,
+            &[&[
+                "/payload/liked_tweet_author_id",
+                "/includes/tweets/0/edit_history_tweet_ids",
+            ]],
+            &[&["/payload/tweet_author_id", "/includes/posts"]],
+        ),
+        (ActivityType::FollowFollow, &[pair], &[bare_pair]),
+        (ActivityType::FollowUnfollow, &[pair], &[bare_pair]),
+        (ActivityType::MuteMute, &[pair], &[bare_pair]),
+        (ActivityType::BlockUnblock, &[pair], &[bare_pair]),
+        (
+            ActivityType::NewsNew,
+            &[&["/payload/id", "/payload/name", "/payload/updated_at"]],
+            &[&["/payload/headline"]],
+        ),
+    ];
+    for (ty, have, have_not) in cases {
+        let event = g.event(*ty, &me, &them, "91", 1_780_000_000_000, None);
+        let body: Value =
+            serde_json::from_slice(&event.envelope(&ActivityFilter::user(UserId::new(2001)), None))
+                .unwrap();
+        let data = &body["data"];
+        for pointer in have.iter().flat_map(|p| p.iter()) {
+            assert!(
+                data.pointer(pointer).is_some(),
+                "{ty}: no {pointer} in {data}"
+            );
+        }
+        for pointer in have_not.iter().flat_map(|p| p.iter()) {
+            assert!(data.pointer(pointer).is_none(), "{ty}: {pointer} in {data}");
+        }
+        if *ty == ActivityType::LikeCreate {
+            assert!(data["payload"]["timestamp_ms"].is_string(), "{data}");
+        }
+    }
+}
+
+/// A receiver's store keys X Activity API events by `event_uuid`: a second run of the emulator
+/// with the same seed and the same users must not hand out the uuids of the first, or the store
+/// takes the new run's events for redeliveries and drops them.
+#[test]
+fn event_uuids_are_new_in_every_run_of_one_seed() {
+    let me = Party::new(ALICE, "alice");
+    let them = Party::new(BOB, "bob");
+    let run = |now_ms: u64| {
+        let mut g = ActivityGenerator::new(0);
+        let event = g.event(ActivityType::PostCreate, &me, &them, "91", now_ms, None);
+        let mut uuids = vec![event.event_uuid];
+        uuids.extend((0..999).map(|_| g.event_uuid(now_ms)));
+        uuids
+    };
+    let first = run(1_780_000_000_000);
+    let later = run(1_780_000_060_000);
+    let mut all: Vec<&String> = first.iter().chain(&later).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 2000, "uuids repeat across runs or within one");
+    assert!(first.iter().chain(&later).all(|u| u.parse::<i64>().is_ok()));
+}
+
 #[tokio::test]
 async fn subscriptions_follow_xs_rules() {
     let h = Harness::start(|_| {}).await;
@@ -613,6 +724,32 @@ async fn subscriptions_follow_xs_rules() {
     );
     let r = h.call(As::App, Method::DELETE, &path, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The path's id follows the spec's pattern ^[0-9]{1,19}$, as the bulk `ids` do.
+    for (method, body) in [
+        (Method::PUT, Some(json!({"tag":"x"}))),
+        (Method::DELETE, None),
+    ] {
+        for bad in ["abc", "12345678901234567890", "-1"] {
+            let r = h
+                .call(
+                    As::App,
+                    method.clone(),
+                    &format!("/2/activity/subscriptions/{bad}"),
+                    body.clone(),
+                )
+                .await;
+            assert_eq!(
+                (r.status, problem_type(&r)),
+                (
+                    StatusCode::BAD_REQUEST,
+                    "https://api.x.com/2/problems/invalid-request"
+                ),
+                "{method} {bad}: {}",
+                r.json
+            );
+            assert_eq!(r.json["errors"][0]["parameter"], "subscription_id");
+        }
+    }
     let bulk = format!(
         "/2/activity/subscriptions?ids={},{first},{}",
         ids[1], ids[2]
@@ -906,6 +1043,70 @@ async fn events_reach_the_webhook_and_open_streams_with_backfill_and_limits() {
         let (status, _, body) = h.stream(q).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
     }
+}
+
+/// A subscription with a `direction` gets only the events going that way: a like triggered
+/// without a direction comes in (the documented default), so it reaches an inbound
+/// subscription and not an outbound one; a direction a type does not have, or one contrary to
+/// its name (`dm.sent` inbound), or a keyword for a type other than `news.new`, is refused.
+#[tokio::test]
+async fn a_direction_filter_gets_only_events_going_that_way() {
+    let h = Harness::start(|_| {}).await;
+    let r = h
+        .create(
+            As::OAuth2(ALICE),
+            json!({"event_type":"like.create","filter":{"user_id":ALICE,"direction":"outbound"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let outbound = r.json["data"]["subscription"]["subscription_id"].clone();
+    let err = h
+        .emulator
+        .trigger_activity(&ActivityTrigger::new(ActivityType::LikeCreate, ALICE))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no X Activity API subscription"),
+        "an inbound like reached an outbound subscription: {err}"
+    );
+    let done = h
+        .emulator
+        .trigger_activity(
+            &ActivityTrigger::new(ActivityType::LikeCreate, ALICE).direction(Direction::Outbound),
+        )
+        .unwrap();
+    assert_eq!(done.subscriptions, [outbound.as_str().unwrap()]);
+
+    let r = h
+        .create(
+            As::OAuth2(ALICE),
+            json!({"event_type":"like.create","filter":{"user_id":ALICE,"direction":"inbound"}}),
+        )
+        .await;
+    let inbound = r.json["data"]["subscription"]["subscription_id"].clone();
+    let done = h
+        .emulator
+        .trigger_activity(&ActivityTrigger::new(ActivityType::LikeCreate, ALICE))
+        .unwrap();
+    assert_eq!(done.subscriptions, [inbound.as_str().unwrap()]);
+
+    for trigger in [
+        ActivityTrigger::new(ActivityType::PostCreate, ALICE).direction(Direction::Inbound),
+        ActivityTrigger::new(ActivityType::DmSent, ALICE).direction(Direction::Inbound),
+        ActivityTrigger::new(ActivityType::ChatReceived, ALICE).direction(Direction::Outbound),
+    ] {
+        let err = h.emulator.trigger_activity(&trigger).unwrap_err();
+        assert!(
+            matches!(err, aaa_emulator::TriggerError::BadRequest(_)),
+            "{trigger:?}: {err}"
+        );
+    }
+    let mut with_keyword = ActivityTrigger::new(ActivityType::LikeCreate, ALICE);
+    with_keyword.keyword = Some("ferry");
+    let err = h.emulator.trigger_activity(&with_keyword).unwrap_err();
+    assert!(
+        matches!(err, aaa_emulator::TriggerError::BadRequest(_)),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -251,18 +251,122 @@ async fn each_endpoint_has_its_documented_rate_limit() {
         assert_eq!(r.headers["x-rate-limit-remaining"], (15 - n).to_string());
     }
     let r = h.bearer(Method::GET, count, &bearer, None).await;
-    assert_error(
-        &r,
-        StatusCode::TOO_MANY_REQUESTS,
-        88,
-        "Rate limit exceeded.",
-    );
+    assert_error(&r, StatusCode::TOO_MANY_REQUESTS, 88, "Rate limit exceeded");
     assert_eq!(r.headers["x-rate-limit-remaining"], "0");
     assert!(r.headers.contains_key("x-rate-limit-reset"));
 
     let r = h.user(Method::DELETE, &webhook, OWNER_CREDS, None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
     assert_eq!(limit(&r), 15, "delete");
+}
+
+/// X's rate-limit table (x-api/fundamentals/rate-limits.mdx) gives each `/2/webhooks`
+/// endpoint 450 calls per 15 minutes and `POST /2/webhooks/replay` 100; over a limit every API
+/// answers 429 with `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`, and X's v2
+/// problem types live under `https://api.x.com/2/problems/`.
+#[tokio::test]
+async fn the_v2_webhook_endpoints_have_xs_v2_limits_and_answers() {
+    let h = Harness::start(3, |_| {}).await;
+    let hook = Responder::start(CS).await;
+    let bearer = h.bearer_token(CK, CS).await;
+    let body = serde_json::json!({ "url": hook.url }).to_string();
+    let r = h
+        .bearer(Method::POST, "/2/webhooks", &bearer, Some(&body))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(limit(&r), 450, "POST /2/webhooks");
+    let id = r.json["data"]["id"].as_str().unwrap().to_owned();
+    let r = h.bearer(Method::GET, "/2/webhooks", &bearer, None).await;
+    assert_eq!(limit(&r), 450, "GET /2/webhooks");
+    let r = h
+        .bearer(Method::PUT, &format!("/2/webhooks/{id}"), &bearer, None)
+        .await;
+    assert_eq!(limit(&r), 450, "PUT /2/webhooks/:id");
+    let replay = serde_json::json!({
+        "webhook_id": id, "from_date": "202001010000", "to_date": "202001010100"
+    })
+    .to_string();
+    let r = h
+        .bearer(Method::POST, "/2/webhooks/replay", &bearer, Some(&replay))
+        .await;
+    assert_eq!(limit(&r), 100, "POST /2/webhooks/replay: {}", r.json);
+    // The v1.1 endpoint of the same operation counts in a window of its own.
+    let r = h
+        .bearer(
+            Method::GET,
+            "/1.1/account_activity/webhooks.json",
+            &bearer,
+            None,
+        )
+        .await;
+    assert_eq!(limit(&r), 15);
+    assert_eq!(r.headers["x-rate-limit-remaining"], "14");
+    let r = h
+        .bearer(Method::GET, "/2/nothing/here", &bearer, None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.json["type"], "https://api.x.com/2/problems/resource-not-found",
+        "{}",
+        r.json
+    );
+
+    let h = Harness::start(3, |o| {
+        o.rate_limits = aaa_emulator::RateLimits::uniform(1, std::time::Duration::from_secs(900));
+    })
+    .await;
+    let bearer = h.bearer_token(CK, CS).await;
+    for path in ["/2/webhooks", "/2/account_activity/subscriptions/count"] {
+        let r = h.bearer(Method::GET, path, &bearer, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.json);
+        let r = h.bearer(Method::GET, path, &bearer, None).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert_eq!(
+            r.json,
+            serde_json::json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]}),
+            "{path}"
+        );
+        assert_eq!(r.headers["x-rate-limit-remaining"], "0", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_user_context_window_is_the_users_and_an_app_only_window_the_apps() {
+    let h = Harness::start(3, |_| {}).await;
+    let hook = Responder::start(CS).await;
+    let id = register(&h, &hook.url).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let subs = format!("/1.1/account_activity/webhooks/{id}/subscriptions/all.json");
+    let remaining = |r: &Reply| -> u32 {
+        r.headers["x-rate-limit-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Check (500 per window, user auth): each user of the app has a window of their own.
+    let r = h.user(Method::GET, &subs, OWNER_CREDS, None).await;
+    assert_eq!(remaining(&r), 499, "{}", r.json);
+    for n in 1..=3 {
+        let r = h.user(Method::GET, &subs, OTHER_CREDS, None).await;
+        assert_eq!(remaining(&r), 500 - n, "{}", r.json);
+    }
+    let r = h.user(Method::GET, &subs, OWNER_CREDS, None).await;
+    assert_eq!(
+        remaining(&r),
+        498,
+        "the other user's calls took from this user's window"
+    );
+    // Count (15 per window, app auth): every bearer token of the app shares the app's window.
+    let count = "/1.1/account_activity/subscriptions/count.json";
+    let first = h.bearer_token(CK, CS).await;
+    let r = h.bearer(Method::GET, count, &first, None).await;
+    assert_eq!(remaining(&r), 14, "{}", r.json);
+    let second = h.bearer_token(CK, CS).await;
+    let r = h.bearer(Method::GET, count, &second, None).await;
+    assert_eq!(remaining(&r), 13, "{}", r.json);
 }
 
 #[tokio::test]

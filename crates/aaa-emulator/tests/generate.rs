@@ -104,6 +104,28 @@ fn two_hundred_calls_give_two_hundred_keys() {
     }
 }
 
+/// Two runs of one seed at different times (a second `aaa emulate` with the same users, its
+/// events stored by the same receiver) give every activity other keys: a receiver's store would
+/// take a repeated key for a redelivery and drop the event.
+#[test]
+fn a_later_run_of_one_seed_gives_other_keys() {
+    let keys = |now: u64| -> Vec<String> {
+        let mut generator = Generator::new(0);
+        Activity::ALL
+            .iter()
+            .flat_map(|&activity| {
+                let body = generator.envelope(activity, &SUBJECT, &OTHER, APP_ID, now);
+                let env = aaa_parser::scan(&body).unwrap();
+                env.iter().map(|e| e.key().to_string()).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let first: HashSet<String> = keys(NOW).into_iter().collect();
+    for key in keys(NOW + 3_600_000) {
+        assert!(!first.contains(&key), "a later run repeats {key}");
+    }
+}
+
 fn run(seed: u64) -> Vec<(Activity, Vec<u8>)> {
     let mut generator = Generator::new(seed);
     let mut out = Vec::new();

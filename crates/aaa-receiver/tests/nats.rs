@@ -99,6 +99,57 @@ async fn two_writers_store_each_event_once_even_after_the_duplicate_window() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_is_kept_once_per_app_within_the_duplicate_window_and_after_it() {
+    let dir = TempDir::new("nats-apps");
+    let nats = nats_server::Cluster::start(dir.path(), 1);
+    let mut c = config(&nats.url());
+    c.duplicate_window = Duration::from_secs(1);
+    let store = Store::open_nats(c).await.expect("open the stream");
+    let for_app = |app: &str, ids: &[u64]| {
+        let mut d = Arc::try_unwrap(delivery("7", ids, "apps")).unwrap();
+        d.app = Arc::from(app);
+        Arc::new(d)
+    };
+    // Within JetStream's duplicate window: the second app's copy is its own event.
+    assert_eq!(
+        store
+            .append(for_app("one", &[5]))
+            .await
+            .unwrap()
+            .new_events
+            .len(),
+        1
+    );
+    let r = store.append(for_app("two", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (1, 0),
+        "within the window"
+    );
+    let r = store.append(for_app("two", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (0, 1),
+        "the same app again"
+    );
+    // After it: the same answers, now from the one-message-per-subject rule.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = store.append(for_app("three", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (1, 0),
+        "after the window"
+    );
+    let r = store.append(for_app("one", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (0, 1),
+        "after the window, again"
+    );
+    assert_eq!(store.counts().await.unwrap().events, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_back_pages_filters_and_looks_up_one_event() {
     let dir = TempDir::new("nats-read");
     let nats = nats_server::Cluster::start(dir.path(), 1);
@@ -289,4 +340,29 @@ async fn two_forwarders_pass_each_delivery_on_once_between_them() {
             .unwrap();
     }
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_asks_for_a_token_gets_it_and_refuses_a_wrong_one() {
+    let dir = TempDir::new("nats-auth");
+    let nats = nats_server::Cluster::start_with(
+        dir.path(),
+        1,
+        "authorization {\n  token: \"t0ken-AAA\"\n}\n",
+    );
+    let mut c = config(&nats.url());
+    let e = Store::open_nats(c.clone())
+        .await
+        .expect_err("no token, no connection");
+    assert_eq!(e.kind(), aaa_receiver::StoreErrorKind::Unavailable, "{e}");
+    c.token = Some(aaa_crypto::ConsumerSecret::new("wrong"));
+    assert!(Store::open_nats(c.clone()).await.is_err());
+    c.token = Some(aaa_crypto::ConsumerSecret::new("t0ken-AAA"));
+    let store = Store::open_nats(c.clone()).await.expect("the right token");
+    let r = store.append(delivery("3", &[1], "auth")).await.unwrap();
+    assert_eq!(r.new_events.len(), 1);
+    assert!(
+        !format!("{c:?}").contains("t0ken"),
+        "the token stays out of Debug"
+    );
 }

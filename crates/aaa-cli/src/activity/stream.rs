@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aaa_client::stream::StreamItem;
-use aaa_receiver::{ResumeFile, Store, StoreConfig, StoreErrorKind, StreamIngest};
+use aaa_receiver::{NatsConfig, ResumeFile, Store, StoreConfig, StoreErrorKind, StreamIngest};
 
-use crate::conn::Conn;
+use crate::conn::Credentials;
 use crate::failure::Failure;
 use crate::runtime::{Threads, block_on};
 use crate::serve::{print_event, shutdown_signal, store_failure};
@@ -16,11 +16,22 @@ use crate::serve::{print_event, shutdown_signal, store_failure};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
-    conn: Conn,
+    conn: Credentials,
     /// Directory of the event store: the one `aaa serve --data-dir` writes, so the events
-    /// arriving at a webhook and on the stream are stored (and deduplicated) together.
+    /// arriving at a webhook and on the stream are stored (and deduplicated) together. With
+    /// --store, it keeps only the time the stream was last heard from.
     #[arg(long, value_name = "DIR")]
     data_dir: PathBuf,
+    /// Store the events in the JetStream stream that `aaa serve --store nats://...` writes
+    /// instead: nats://HOST:PORT[,HOST:PORT...].
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    #[command(flatten)]
+    nats: crate::events::NatsArgs,
+    /// The receiver app the events are filed under. The JetStream store deduplicates per app:
+    /// give the name of the `aaa serve` app whose webhook gets the same subscriptions.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    app: String,
     /// Minutes of backfill for the first connection (0 to 5). A restart asks for at least the
     /// minutes since the stream was last heard from (kept in DIR/activity-stream.json).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=5))]
@@ -43,8 +54,17 @@ fn now() -> (SystemTime, i64) {
     (t, ms)
 }
 
-/// Opens the store in `dir` with the number of files it already has.
-fn open_store(dir: &PathBuf) -> Result<Store, Failure> {
+/// Opens the JetStream store at `--store`, or the SQLite store in `--data-dir` with the number of
+/// files it already has.
+async fn open_store(args: &Args) -> Result<Store, Failure> {
+    if let Some(url) = &args.store {
+        let mut nats = NatsConfig::new(url).map_err(|e| Failure::new(format!("--store: {e}")))?;
+        args.nats.apply(&mut nats);
+        std::fs::create_dir_all(&args.data_dir)
+            .map_err(|e| Failure::new(format!("{}: {e}", args.data_dir.display())))?;
+        return Store::open_nats(nats).await.map_err(|e| store_failure(&e));
+    }
+    let dir = &args.data_dir;
     match Store::open(StoreConfig::new(dir)) {
         Ok(s) => Ok(s),
         Err(e) => match e.kind() {
@@ -62,9 +82,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
     let settings = args.conn.settings()?;
     block_on(Threads::PerCore, async move {
         let client = settings.client(true)?;
-        let store = open_store(&args.data_dir)?;
+        let store = open_store(&args).await?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut ingest = StreamIngest::new(store, "activity-stream");
+        let mut ingest = StreamIngest::new(store, args.app.as_str());
         if args.stdout {
             ingest = ingest.on_stored(tx);
         }

@@ -9,7 +9,7 @@ use aaa_model::UserId;
 use aaa_model::event::{ActivityFilter, ActivityType, Direction};
 use aaa_model::rest::ActivitySubscription;
 
-use crate::conn::Conn;
+use crate::conn::Credentials;
 use crate::failure::Failure;
 use crate::output::{print_json, print_line, print_table};
 use crate::runtime::{Threads, block_on};
@@ -18,7 +18,7 @@ use crate::runtime::{Threads, block_on};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
-    conn: Conn,
+    conn: Credentials,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -78,11 +78,13 @@ enum Sub {
         auth: UserAuth,
     },
     /// Change a subscription's tag or webhook (a new event type or filter needs a new one).
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["tag", "webhook"])))]
     Update {
         /// The subscription id.
+        #[arg(value_parser = subscription_id)]
         id: String,
         /// The new tag.
-        #[arg(long, value_name = "TAG", required_unless_present = "webhook")]
+        #[arg(long, value_name = "TAG")]
         tag: Option<String>,
         /// The new webhook.
         #[arg(long, value_name = "ID")]
@@ -91,9 +93,18 @@ enum Sub {
     /// Delete subscriptions: one id, or several with X's bulk delete (100 per call).
     Delete {
         /// The subscription ids.
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", value_parser = subscription_id)]
         ids: Vec<String>,
     },
+}
+
+/// A subscription id as X's spec writes it: 1 to 19 digits.
+fn subscription_id(text: &str) -> Result<String, String> {
+    if (1..=19).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("a subscription id is 1 to 19 digits".to_owned())
+    }
 }
 
 fn event_type(name: &str) -> Result<ActivityType, Failure> {

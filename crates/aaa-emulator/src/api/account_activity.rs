@@ -60,19 +60,44 @@ impl Op {
         }
     }
 
+    /// The name of the v2 endpoint's window: X counts each endpoint apart, v1.1 and v2 too.
+    fn v2_name(self) -> &'static str {
+        match self {
+            Op::Register => "v2 register",
+            Op::ListWebhooks => "v2 list-webhooks",
+            Op::TriggerCrc => "v2 trigger-crc",
+            Op::DeleteWebhook => "v2 delete-webhook",
+            Op::Subscribe => "v2 subscribe",
+            Op::CheckSubscription => "v2 check-subscription",
+            Op::Count => "v2 count",
+            Op::ListSubscriptions => "v2 list-subscriptions",
+            Op::Deactivate => "v2 deactivate",
+            Op::DeactivateUser => "v2 deactivate-user",
+            Op::Replay => "v2 replay",
+            Op::WebhookReplay => "webhook-replay",
+        }
+    }
+
     /// The rate-limit window the operation counts against.
-    fn limit(self, limits: &RateLimits) -> Limit {
+    fn limit(self, version: Version, limits: &RateLimits) -> Limit {
         let per_window = match self {
-            Op::Register | Op::ListWebhooks | Op::TriggerCrc | Op::DeleteWebhook => limits.webhooks,
+            Op::Register | Op::ListWebhooks | Op::TriggerCrc | Op::DeleteWebhook => match version {
+                Version::V1 => limits.webhooks,
+                Version::V2 => limits.v2_webhooks,
+            },
             Op::Count => limits.count,
             Op::ListSubscriptions => limits.list_subscriptions,
-            Op::Replay | Op::WebhookReplay => limits.replay,
+            Op::Replay => limits.replay,
+            Op::WebhookReplay => limits.webhook_replay,
             Op::Subscribe | Op::CheckSubscription | Op::Deactivate | Op::DeactivateUser => {
                 limits.subscriptions
             }
         };
         Limit {
-            endpoint: self.name(),
+            endpoint: match version {
+                Version::V1 => self.name(),
+                Version::V2 => self.v2_name(),
+            },
             per_window,
         }
     }
@@ -203,7 +228,7 @@ pub(crate) async fn handle(
         webhook_id,
         user_id,
     } = route;
-    let limit = op.limit(&emulator.options().rate_limits);
+    let limit = op.limit(version, &emulator.options().rate_limits);
     let (who, rate) = match authorize(emulator, version, op.need(version), limit, req) {
         Ok(ok) => ok,
         Err(refusal) => return refusal,

@@ -155,18 +155,16 @@ pub(super) fn caller(
             },
         }
     };
-    match rate::take(&mut state, options, &caller.app_id, limit) {
+    match rate::take(
+        &mut state,
+        options,
+        &caller.app_id,
+        caller.user_id.as_deref(),
+        limit,
+    ) {
         Ok(rate) => Ok((caller, rate)),
-        Err(rate) => Err(rate.apply(rate_limited())),
+        Err(rate) => Err(rate.apply(rate::limited())),
     }
-}
-
-/// 429 as the X Activity API answers it.
-pub(super) fn rate_limited() -> Response<ResponseBody> {
-    json(
-        StatusCode::TOO_MANY_REQUESTS,
-        &serde_json::json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]}),
-    )
 }
 
 /// 403 for user credentials on an endpoint that takes the bearer token only.
@@ -246,7 +244,7 @@ fn check_webhook(
     webhook_id: Option<&str>,
 ) -> Result<(), Response<ResponseBody>> {
     let Some(id) = webhook_id else { return Ok(()) };
-    if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_id(id) {
         return Err(invalid(
             &format!("The `webhook_id` value [{id}] does not match ^[0-9]{{1,19}}$."),
             "webhook_id",
@@ -498,6 +496,24 @@ fn list(emulator: &Emulator, req: &Incoming) -> Response<ResponseBody> {
     ))
 }
 
+/// X's pattern for ids (`subscription_id`, `webhook_id`, `ids`): `^[0-9]{1,19}$`.
+fn is_id(id: &str) -> bool {
+    (1..=19).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The path's `subscription_id`: 400 when it breaks X's pattern (the spec's path parameter).
+#[allow(clippy::result_large_err)]
+fn check_path_id(id: &str) -> Result<(), Response<ResponseBody>> {
+    if is_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(
+            &format!("The `subscription_id` value [{id}] does not match ^[0-9]{{1,19}}$."),
+            "subscription_id",
+        ))
+    }
+}
+
 fn not_found(id: &str) -> Response<ResponseBody> {
     problem(
         StatusCode::NOT_FOUND,
@@ -512,6 +528,9 @@ fn update(emulator: &Emulator, id: &str, req: &Incoming) -> Response<ResponseBod
         Ok(c) => c,
         Err(res) => return res,
     };
+    if let Err(res) = check_path_id(id) {
+        return rate.apply(res);
+    }
     rate.apply(update_checked(emulator, &caller, id, &req.body))
 }
 
@@ -587,6 +606,9 @@ fn delete(emulator: &Emulator, id: &str, req: &Incoming) -> Response<ResponseBod
         Ok(c) => c,
         Err(res) => return res,
     };
+    if let Err(res) = check_path_id(id) {
+        return rate.apply(res);
+    }
     let mut state = emulator.state();
     let before = state.activity.subscriptions.len();
     state
@@ -620,10 +642,7 @@ fn bulk_delete(emulator: &Emulator, req: &Incoming) -> Response<ResponseBody> {
             "ids",
         ));
     }
-    if let Some(bad) = ids
-        .iter()
-        .find(|id| id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if let Some(bad) = ids.iter().find(|id| !is_id(id)) {
         return rate.apply(invalid(
             &format!("The `ids` value [{bad}] does not match ^[0-9]{{1,19}}$."),
             "ids",

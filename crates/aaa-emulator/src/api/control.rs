@@ -19,7 +19,9 @@ type Response = http::Response<ResponseBody>;
 fn status(e: &TriggerError) -> StatusCode {
     match e {
         TriggerError::UnknownUser(_) => StatusCode::NOT_FOUND,
-        TriggerError::NotSubscribed(_) => StatusCode::CONFLICT,
+        TriggerError::NotSubscribed(_) | TriggerError::NoActivitySubscription(_) => {
+            StatusCode::CONFLICT
+        }
         TriggerError::UnknownKind(_) | TriggerError::BadRequest(_) => StatusCode::BAD_REQUEST,
     }
 }

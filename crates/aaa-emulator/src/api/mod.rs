@@ -101,9 +101,9 @@ pub(crate) fn authorize(
         authorization: req.authorization.as_deref(),
     };
     let who = authenticate(&mut state, options, version, need, &presented)?;
-    match rate::take(&mut state, options, who.app_id(), limit) {
+    match rate::take(&mut state, options, who.app_id(), who.user_id(), limit) {
         Ok(rate) => Ok((who, rate)),
-        Err(rate) => Err(rate.apply(rate::limited(version))),
+        Err(rate) => Err(rate.apply(rate::limited())),
     }
 }
 
@@ -180,7 +180,7 @@ fn not_found(path: &str) -> Response<ResponseBody> {
             StatusCode::NOT_FOUND,
             "Not Found Error",
             PAGE_NOT_FOUND,
-            "https://api.twitter.com/2/problems/resource-not-found",
+            "https://api.x.com/2/problems/resource-not-found",
         )
     } else {
         v1_error(StatusCode::NOT_FOUND, codes::NOT_FOUND, PAGE_NOT_FOUND)

@@ -1,14 +1,16 @@
-//! Rate-limit windows per app and endpoint, and the `x-rate-limit-*` headers.
+//! Rate-limit windows per caller and endpoint, and the `x-rate-limit-*` headers. As at X, a call
+//! with user context (OAuth 1.0a) counts against the window of that user of that app, and an
+//! app-only call (bearer token) against the app's own window.
 
 use aaa_model::rest::codes;
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::consts::RATE_LIMITED;
 use crate::options::Options;
-use crate::reply::{ResponseBody, Version, v1_error, v2_problem};
+use crate::reply::{ResponseBody, json};
 use crate::state::State;
 
-/// The window an endpoint counts against: its name (one window per app and name) and how many
+/// The window an endpoint counts against: its name (one window per caller and name) and how many
 /// calls the window allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limit {
@@ -36,18 +38,25 @@ impl Rate {
     }
 }
 
-/// Counts a call against the app's window for `limit`; `Err` when the window is used up.
+/// Counts a call against the caller's window for `limit`: the window of `user_id` in `app_id`
+/// for a call with user context, the app's own for an app-only call. `Err` when the window is
+/// used up.
 pub(crate) fn take(
     state: &mut State,
     options: &Options,
     app_id: &str,
+    user_id: Option<&str>,
     limit: Limit,
 ) -> Result<Rate, Rate> {
     let now = options.clock.now();
     let window = options.rate_limits.window.as_secs().max(1);
+    let caller = match user_id {
+        Some(user) => format!("{app_id}/{user}"),
+        None => app_id.to_owned(),
+    };
     let entry = state
         .rate_windows
-        .entry((app_id.to_owned(), limit.endpoint))
+        .entry((caller, limit.endpoint))
         .or_insert((now + window, 0));
     if entry.0 <= now {
         *entry = (now + window, 0);
@@ -67,19 +76,11 @@ pub(crate) fn take(
     })
 }
 
-/// The 429 answer: v1.1 code 88, v2 a problem document.
-pub(crate) fn limited(version: Version) -> Response<ResponseBody> {
-    match version {
-        Version::V1 => v1_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            RATE_LIMITED,
-        ),
-        Version::V2 => v2_problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-            "Too Many Requests",
-            "about:blank",
-        ),
-    }
+/// The 429 answer, the same for every API: X's rate-limit pages document
+/// `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`.
+pub(crate) fn limited() -> Response<ResponseBody> {
+    json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({"errors": [{"code": codes::RATE_LIMITED, "message": RATE_LIMITED}]}),
+    )
 }

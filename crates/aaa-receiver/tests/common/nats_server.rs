@@ -118,6 +118,12 @@ pub(crate) struct Cluster {
 impl Cluster {
     /// `n` nodes (1, or 3 for a cluster) with their data under `dir`, started and ready.
     pub(crate) fn start(dir: &Path, n: usize) -> Cluster {
+        Cluster::start_with(dir, n, "")
+    }
+
+    /// As [`Cluster::start`], with `extra` appended to every node's configuration (for example
+    /// an `authorization` block).
+    pub(crate) fn start_with(dir: &Path, n: usize, extra: &str) -> Cluster {
         let ports: Vec<(u16, u16, u16)> = (0..n)
             .map(|_| (free_port(), free_port(), free_port()))
             .collect();
@@ -130,6 +136,7 @@ impl Cluster {
                  jetstream {{\n  store_dir: \"{}\"\n  sync_interval: always\n}}\n",
                 store.display()
             );
+            text.push_str(extra);
             if n > 1 {
                 let routes: Vec<String> = ports
                     .iter()

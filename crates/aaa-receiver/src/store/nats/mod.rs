@@ -557,7 +557,11 @@ impl Nats {
                 subject_token(&e.kind)
             );
             let raw = d.body.slice(e.range.clone());
-            acks.push(self.publish(subject, h, &key_hash, raw).await?);
+            // The subject's own tokens, so that an id repeated within the duplicate window
+            // means what a second message on the subject means afterwards: one event per app
+            // and dedupe key.
+            let id = format!("{app}.{key_hash}");
+            acks.push(self.publish(subject, h, &id, raw).await?);
         }
         let kept = match Nats::settle(delivery_ack).await? {
             Published::New(seq) => Some(seq),

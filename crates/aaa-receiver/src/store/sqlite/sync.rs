@@ -4,21 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::Receiver;
-use std::time::Instant;
 
 use tokio::sync::Notify;
 
-use super::writer::{Job, Outcome};
+use super::writer::{Outcome, Written};
 use crate::metrics::Metrics;
 use crate::store::delivery::StoreError;
-
-/// A batch committed by the writer, waiting for its WAL to be synced.
-pub(crate) struct Written {
-    pub(crate) jobs: Vec<(Job, Outcome)>,
-    pub(crate) wal: Arc<std::fs::File>,
-    pub(crate) started: Instant,
-    pub(crate) appends: usize,
-}
 
 /// The sync thread of one store file: takes every batch the writer has committed, syncs the WAL
 /// once for all of them (once per WAL file, should the writer have reopened it), then answers

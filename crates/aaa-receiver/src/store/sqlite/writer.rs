@@ -14,7 +14,6 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::layout::{StoreConfig, open_writer};
-use super::sync::Written;
 use crate::store::delivery::{Appended, Content, Delivery, StoreError, now_ms, now_us};
 use crate::store::read::EventId;
 
@@ -66,6 +65,14 @@ impl Job {
             },
         }
     }
+}
+
+/// A batch committed by the writer, waiting for its WAL to be synced.
+pub(crate) struct Written {
+    pub(crate) jobs: Vec<(Job, Outcome)>,
+    pub(crate) wal: Arc<std::fs::File>,
+    pub(crate) started: Instant,
+    pub(crate) appends: usize,
 }
 
 pub(crate) struct Writer {
