@@ -95,10 +95,12 @@ def wait_healthy(brokers):
 class Receiver:
     """One `aaa serve --store nats://...`."""
 
-    def __init__(self, aaa, url):
+    def __init__(self, aaa, url, data_dir):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AAA_")}
         env["AAA_CONSUMER_SECRET"] = SECRET
-        self.proc = subprocess.Popen([aaa, "serve", "--listen", "127.0.0.1:0", "--store", url],
+        # Each receiver keeps its outage journal in its own data directory.
+        self.proc = subprocess.Popen([aaa, "serve", "--listen", "127.0.0.1:0", "--store", url,
+                                      "--data-dir", data_dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      env=env)
         self.addr = None
@@ -187,7 +189,8 @@ def main():
     try:
         wait_healthy(brokers)
         url = ",".join(f"nats://127.0.0.1:{p[0]}" for p in ports)
-        receivers = [Receiver(aaa, url), Receiver(aaa, url)]
+        receivers = [Receiver(aaa, url, os.path.join(work, "r0")),
+                     Receiver(aaa, url, os.path.join(work, "r1"))]
 
         # Real bodies, each to both receivers.
         real_stored = 0
@@ -241,7 +244,7 @@ def main():
         receivers.remove(victim)
         victim.kill()
         wait_acked(len(acked) + 300)
-        receivers.append(Receiver(aaa, url))
+        receivers.append(Receiver(aaa, url, os.path.join(work, "r2")))
         brokers[2].kill()
         wait_acked(len(acked) + 300)
         brokers[2].start()

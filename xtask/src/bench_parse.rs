@@ -1,6 +1,10 @@
 //! `cargo xtask bench parse [--dir DIR] [FILTER]`: the parse benchmarks (aaa-parser against
 //! serde_json, sonic-rs and simd-json, in one run), optionally over an outside directory of
 //! webhook bodies, followed by a table of the results with each candidate's ratio to aaa.
+//!
+//! `cargo xtask bench compare DIR [--rounds N]`: the same candidates alternated round by round
+//! over every body under DIR and timed in thread CPU time (the `iterate` example's `compare`),
+//! which other processes on a shared machine do not disturb as they do wall-clock time.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,6 +53,66 @@ pub(crate) fn run(dir: Option<&str>, filter: Option<&str>) -> std::result::Resul
         ));
     }
     print_table(&mut results);
+    Ok(())
+}
+
+/// `cargo xtask bench compare DIR [--rounds N]`.
+pub(crate) fn compare(dir: &str, rounds: u64) -> std::result::Result<(), Error> {
+    let root = project_root();
+    let status = cargo_cmd(
+        &root,
+        &[
+            "build",
+            "--quiet",
+            "--profile",
+            "bench",
+            "-p",
+            "aaa-benches",
+            "--example",
+            "iterate",
+        ],
+    )
+    .status()
+    .map_err(|e| Error::failed(format!("could not start cargo build: {e}")))?;
+    if !status.success() {
+        return Err(Error::failed(format!(
+            "building the iterate example failed ({status})"
+        )));
+    }
+    let mut files = Vec::new();
+    json_files(Path::new(dir), &mut files)
+        .map_err(|e| Error::failed(format!("cannot read the corpus directory {dir}: {e}")))?;
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::failed(format!("no *.json body under {dir}")));
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let exe = target.join("release").join("examples").join("iterate");
+    println!("corpus: {dir} ({} files)", files.len());
+    let status = std::process::Command::new(&exe)
+        .arg("compare")
+        .arg(rounds.to_string())
+        .args(&files)
+        .status()
+        .map_err(|e| Error::failed(format!("could not start {}: {e}", exe.display())))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::failed(format!("the comparison failed ({status})")))
+    }
+}
+
+/// Every `*.json` file under `dir`, recursively.
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            json_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
     Ok(())
 }
 

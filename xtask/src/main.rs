@@ -2,6 +2,7 @@
 //!
 //! Standard library only, so that it builds before anything else does.
 
+mod bench_dashboard;
 mod bench_parse;
 mod bench_receiver;
 mod fuzz;
@@ -31,12 +32,23 @@ tasks:
                                 simd-json in one run) over the fixtures, or over every *.json
                                 body under DIR (one set per directory, plus `all`), then a
                                 table of times, GB/s and ratios to aaa
+  bench compare DIR [--rounds N]
+                                the same candidates over every *.json body under DIR,
+                                alternated round by round and timed in thread CPU time
+                                (robust on a shared machine); N rounds, default 21
   bench receiver [--seconds N] [--store nats]
                                 aaa serve under signed load (64 connections, N seconds, default
                                 10) beside a bare hyper server, same run; prints req/s, p50/p99
                                 and CRC latency under load; --store nats adds aaa serve on a
                                 one-node and a three-node JetStream (nats-server from
                                 $AAA_NATS_SERVER or PATH)
+  bench dashboard [--events N] [--rate R] [--phase-seconds S] [--store nats] [--browser]
+                                aaa serve --dashboard with N stored events (default
+                                100000) while R deliveries/s arrive (default 1000): the
+                                dashboard's request times, live-feed lag, the receiver's CPU
+                                and memory for it, S s per phase (default 10); --browser adds
+                                the page in headless Chromium (Debian's chromium and
+                                chromium-driver)
   help                          this text";
 
 fn main() -> ExitCode {
@@ -101,6 +113,7 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
                 let secs = secs.map_or(Ok(10), |t| parse_secs("--seconds", &t))?;
                 bench_receiver::run(secs.clamp(1, 600), nats)
             }
+            [first, more @ ..] if first == "dashboard" => bench_dashboard::run(more),
             [first, more @ ..] if first == "parse" => {
                 let (positional, dir) = split_flag(more, "--dir")?;
                 let filter = match positional.as_slice() {
@@ -111,6 +124,18 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
                     }
                 };
                 bench_parse::run(dir.as_deref(), filter)
+            }
+            [first, more @ ..] if first == "compare" => {
+                let (positional, rounds) = split_flag(more, "--rounds")?;
+                let rounds = rounds.map_or(Ok(21), |t| {
+                    t.parse::<u64>()
+                        .map_err(|_| Error::Usage(format!("--rounds takes a number, not `{t}`")))
+                })?;
+                match positional.as_slice() {
+                    [dir] => bench_parse::compare(dir, rounds.clamp(1, 1000)),
+                    [] => Err(Error::Usage("bench compare needs a directory".into())),
+                    [_, extra, ..] => Err(Error::Usage(format!("unexpected argument `{extra}`"))),
+                }
             }
             [name] if !name.starts_with('-') => bench(Some(name)),
             [first, ..] => Err(Error::Usage(format!("unexpected argument `{first}`"))),

@@ -92,7 +92,8 @@ impl ServeOps {
     ///
     /// # Errors
     ///
-    /// A usage failure for missing or half-given credentials.
+    /// A usage failure for missing or half-given credentials; a failure when another receiver
+    /// runs with the data directory.
     pub(crate) fn plan(
         &self,
         data_dir: &Path,
@@ -152,6 +153,10 @@ impl ServeOps {
             manage.webhook_url.clone_from(&self.webhook_url);
             config = config.manage(manage);
         }
+        // Before anything listens: a second receiver on this directory stops here.
+        let config = config
+            .lock_data_dir()
+            .map_err(|e| Failure::new(e.to_string()))?;
         let dashboard = self.dashboard.map(|addr| {
             let mut d = DashboardConfig::new(addr);
             d.access_token.clone_from(&self.dashboard_token);
@@ -234,6 +239,7 @@ fn gap_json(g: &Gap) -> serde_json::Value {
         "webhook_id": g.webhook_id,
         "detail": g.detail,
         "recorded_at": time(g.recorded_ms),
+        "merged_into": g.merged_into,
         "replays": g.replays.iter().map(|r| serde_json::json!({
             "webhook_id": r.webhook_id,
             "job_id": r.job_id,

@@ -194,22 +194,6 @@ fn open_store(dir: &Path) -> Result<Store, Failure> {
     })
 }
 
-/// The `replay_job_status` object in a stored event (the object itself, or an envelope
-/// holding it).
-fn job_status(raw: &[u8]) -> Option<ReplayJobStatus<'static>> {
-    #[derive(serde::Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        replay_job_status: ReplayJobStatus<'a>,
-    }
-    if let Ok(s) = serde_json::from_slice::<ReplayJobStatus<'_>>(raw) {
-        return Some(s.into_owned());
-    }
-    serde_json::from_slice::<Envelope<'_>>(raw)
-        .ok()
-        .map(|e| e.replay_job_status.into_owned())
-}
-
 /// Shows progress on stderr: a line rewritten in place on a terminal, one plain line otherwise.
 struct Progress {
     tty: bool,
@@ -276,9 +260,9 @@ async fn wait_for_status(
             .await?;
         cursor = page.after;
         for e in page.events {
-            if let Some(status) = job_status(&e.raw) {
+            if let Some(status) = ReplayJobStatus::from_json(&e.raw) {
                 if status.job_id.as_str() == job_id {
-                    return Ok(Some(status));
+                    return Ok(Some(status.into_owned()));
                 }
             }
         }
@@ -457,19 +441,6 @@ mod tests {
             TimeArg::Ago(7_200_000).resolve(minute),
             parse_replay_time("202605101000").unwrap()
         );
-    }
-
-    #[test]
-    fn status_in_either_form() {
-        let inner = br#"{"webhook_id":"1","job_id":"2","job_state":"Complete"}"#;
-        assert_eq!(job_status(inner).unwrap().job_id.as_str(), "2");
-        let outer = br#"{"replay_job_status":{"webhook_id":"1","job_id":"3","job_state":"Incomplete","job_state_description":"retry"}}"#;
-        let s = job_status(outer).unwrap();
-        assert_eq!(
-            (s.job_id.as_str(), s.job_state.as_str()),
-            ("3", "Incomplete")
-        );
-        assert!(job_status(b"{}").is_none());
     }
 
     #[test]

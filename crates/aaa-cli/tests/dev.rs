@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{TempDir, aaa};
+use common::{TempDir, aaa, get};
 
 fn kind_of(line: &str) -> Option<&str> {
     line.trim_start()
@@ -61,6 +61,21 @@ fn dev_shows_every_kind_then_live_triggers_and_stops_on_sigterm() {
         }
     }
     assert!(lines.iter().any(|l| l.contains("CRC check passed")));
+    // It prints the dashboard's address, and the page is there.
+    let dashboard = lines
+        .iter()
+        .find_map(|l| l.split("aaa dev: dashboard http://").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no dashboard address: {lines:#?}"));
+    let page = get(dashboard.parse().unwrap(), "/");
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("<title>aaa receiver</title>"));
+    let listed = get(dashboard.parse().unwrap(), "/api/events?limit=200").json();
+    assert_eq!(
+        listed["events"].as_array().map(Vec::len),
+        Some(aaa_emulator::Activity::ALL.len()),
+        "the dashboard lists the demo round's events"
+    );
 
     // The hint names the user and the emulator; use them from another process.
     let mut hint = Vec::new();

@@ -11,6 +11,7 @@ mod nats_server;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -96,7 +97,7 @@ fn poster(shared: &Shared, deadline: Instant) {
 
 /// Receiver `n`: events go to the JetStream stream at `url`; only its own journal (gaps, the
 /// heartbeat) goes to a data directory of its own under `dir`.
-fn receiver(url: &str, dir: &std::path::Path, n: usize) -> Serve {
+fn receiver(url: &str, dir: &Path, n: usize) -> Serve {
     let data_dir = dir.join(format!("receiver-{n}"));
     spawn_serve(
         &[

@@ -587,3 +587,36 @@ fn store_shards_sets_the_number_of_files_and_a_store_refuses_another() {
     let (code, _, err) = aaa(&["serve", "--store-shards", "0", "--consumer-secret", SECRET]);
     assert_eq!(code, Some(64), "{err}");
 }
+
+#[test]
+fn a_second_receiver_on_the_same_data_directory_is_refused() {
+    let dir = TempDir::new("two-on-one-dir");
+    let args = serve_args(&dir);
+    let mut first = spawn_serve(
+        &as_strs(&args),
+        &[("AAA_CONSUMER_SECRET", SECRET)],
+        1,
+        false,
+    );
+    let mut second = vec!["serve", "--consumer-secret", SECRET];
+    second.extend(as_strs(&args));
+    let (code, _, err) = aaa(&second);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("another receiver is running with the data directory"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("listening on"),
+        "it stopped before listening: {err}"
+    );
+    // The first one is unharmed and stops cleanly; then the directory is free again.
+    assert_eq!(first.stop().code(), Some(0), "{}", first.stderr());
+    let mut again = spawn_serve(
+        &as_strs(&args),
+        &[("AAA_CONSUMER_SECRET", SECRET)],
+        1,
+        false,
+    );
+    assert_eq!(again.stop().code(), Some(0), "{}", again.stderr());
+}

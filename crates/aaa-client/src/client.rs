@@ -19,7 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::error::{Error, ErrorKind};
 use crate::rate_limit::RateLimit;
 use crate::route::{ApiVersion, AuthKind, Route};
-use crate::stream::backoff::{ConnectWindow, StreamLimits};
+use crate::stream_limits::{ConnectWindow, StreamLimits};
 
 /// X's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";

@@ -8,6 +8,7 @@ pub mod replay_plan;
 pub mod request;
 mod route;
 pub mod stream;
+mod stream_limits;
 mod webhook_url;
 
 pub use crate::client::{Client, ClientBuilder, DEFAULT_BASE_URL, Response, UserToken};

@@ -14,6 +14,47 @@ use serde::Serialize;
 
 /// The journal's file name in the data directory.
 pub const JOURNAL_FILE: &str = "ops.sqlite3";
+/// The file a running receiver holds locked, so that no second one writes its journal.
+pub const LOCK_FILE: &str = "ops.lock";
+
+/// The right to write the journal of a data directory, held by one running receiver at a time
+/// (an exclusive SQLite lock on [`LOCK_FILE`], which the system releases when the process ends,
+/// however it ends).
+pub(crate) struct RunLock {
+    _conn: Mutex<Connection>,
+}
+
+impl fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RunLock")
+    }
+}
+
+impl RunLock {
+    /// Takes the lock of `data_dir`, or says that another receiver holds it.
+    pub(crate) fn take(data_dir: &Path) -> Result<RunLock, JournalError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| JournalError(format!("{}: {e}", data_dir.display())))?;
+        let conn = Connection::open(data_dir.join(LOCK_FILE))?;
+        // Held by another receiver: say so at once rather than wait for it.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        match conn.execute_batch("BEGIN EXCLUSIVE") {
+            Ok(()) => Ok(RunLock {
+                _conn: Mutex::new(conn),
+            }),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Err(JournalError(format!(
+                    "another receiver is running with the data directory {} (each receiver keeps its own outage journal there, so each needs its own data directory)",
+                    data_dir.display()
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS heartbeat (
@@ -32,7 +73,8 @@ CREATE TABLE IF NOT EXISTS gaps (
     state TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT '',
     recorded_ms INTEGER NOT NULL,
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    merged_into INTEGER
 );
 CREATE TABLE IF NOT EXISTS replays (
     id INTEGER PRIMARY KEY,
@@ -262,6 +304,9 @@ pub struct Gap {
     pub recorded_ms: i64,
     /// When it last changed.
     pub updated_ms: i64,
+    /// The window whose replay jobs cover this one too (it overlapped or touched that one for
+    /// the same webhooks), and whose state it follows; `None` when it has jobs of its own.
+    pub merged_into: Option<i64>,
     /// Its replay jobs, oldest first.
     pub replays: Vec<ReplayRecord>,
 }
@@ -311,6 +356,8 @@ impl From<rusqlite::Error> for JournalError {
 pub struct Journal {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// The columns a gap is read with (a read-only journal may be of an earlier layout).
+    gap_columns: &'static str,
 }
 
 impl fmt::Debug for Journal {
@@ -332,12 +379,25 @@ fn row_gap(r: &rusqlite::Row<'_>) -> rusqlite::Result<Gap> {
         detail: r.get(6)?,
         recorded_ms: r.get(7)?,
         updated_ms: r.get(8)?,
+        merged_into: r.get(9)?,
         replays: Vec::new(),
     })
 }
 
 const GAP_COLUMNS: &str =
-    "id, cause, webhook_id, from_ms, to_ms, state, detail, recorded_ms, updated_ms";
+    "id, cause, webhook_id, from_ms, to_ms, state, detail, recorded_ms, updated_ms, merged_into";
+/// The same, for a journal written before windows were merged.
+const GAP_COLUMNS_V1: &str =
+    "id, cause, webhook_id, from_ms, to_ms, state, detail, recorded_ms, updated_ms, NULL";
+
+/// Whether the journal's gaps table has the `merged_into` column.
+fn has_merged_into(c: &Connection) -> rusqlite::Result<bool> {
+    let mut stmt = c.prepare("SELECT name FROM pragma_table_info('gaps')")?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().any(|n| n == "merged_into"))
+}
 const JOB_COLUMNS: &str = "id, gap_id, webhook_id, from_ms, to_ms, state, job_id, attempts, detail, not_before_ms, started_ms, finished_ms";
 
 fn row_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReplayRecord> {
@@ -372,9 +432,13 @@ impl Journal {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        if !has_merged_into(&conn)? {
+            conn.execute_batch("ALTER TABLE gaps ADD COLUMN merged_into INTEGER")?;
+        }
         Ok(Journal {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            gap_columns: GAP_COLUMNS,
         })
     }
 
@@ -393,9 +457,15 @@ impl Journal {
         }
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let gap_columns = if has_merged_into(&conn)? {
+            GAP_COLUMNS
+        } else {
+            GAP_COLUMNS_V1
+        };
         Ok(Journal {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            gap_columns,
         })
     }
 
@@ -509,7 +579,7 @@ impl Journal {
         })
     }
 
-    /// Sets a gap's state and what was done.
+    /// Sets a gap's state and what was done; the gaps merged into it follow its state.
     ///
     /// # Errors
     ///
@@ -522,9 +592,38 @@ impl Journal {
         now_ms: i64,
     ) -> Result<(), JournalError> {
         self.with(|c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "UPDATE gaps SET state = ?2, detail = ?3, updated_ms = ?4 WHERE id = ?1",
                 params![id, state.as_str(), detail, now_ms],
+            )?;
+            tx.execute(
+                "UPDATE gaps SET state = ?2, updated_ms = ?3 WHERE merged_into = ?1",
+                params![id, state.as_str(), now_ms],
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// Merges gap `id` into gap `into`, whose replay jobs cover it: it takes that gap's state
+    /// and is no longer planned on its own.
+    ///
+    /// # Errors
+    ///
+    /// When the journal cannot be written.
+    pub fn merge_gap(
+        &self,
+        id: i64,
+        into: i64,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE gaps SET merged_into = ?2, detail = ?3, updated_ms = ?4,
+                   state = (SELECT state FROM gaps WHERE id = ?2)
+                 WHERE id = ?1 AND ?1 != ?2",
+                params![id, into, detail, now_ms],
             )
             .map(|_| ())
         })
@@ -540,8 +639,10 @@ impl Journal {
         self.with(|c| {
             let mut gaps = Vec::new();
             {
-                let mut stmt =
-                    c.prepare_cached(&format!("SELECT {GAP_COLUMNS} FROM gaps ORDER BY id DESC"))?;
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {} FROM gaps ORDER BY id DESC",
+                    self.gap_columns
+                ))?;
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
                     let g = row_gap(r)?;
@@ -733,6 +834,73 @@ mod tests {
         let w = j.webhooks().unwrap();
         assert_eq!((w[0].valid, w[0].last_valid_ms), (Some(false), Some(300)));
         assert!(j.gaps(&[GapState::Open], 10).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn merged_gaps_follow_the_state_of_the_one_they_are_merged_into() {
+        let d = dir("merge");
+        let j = Journal::open(&d).unwrap();
+        let a = j
+            .add_gap(GapCause::Crashed, None, 100, Some(200), "", 1)
+            .unwrap();
+        let b = j
+            .add_gap(GapCause::StoreUnavailable, None, 150, Some(300), "", 1)
+            .unwrap();
+        j.merge_gap(b, a, "replayed with window 1", 2).unwrap();
+        j.merge_gap(a, a, "never into itself", 2).unwrap();
+        j.set_gap_state(a, GapState::Requested, "1 job running", 3)
+            .unwrap();
+        let gaps = j.gaps(&[], 10).unwrap();
+        assert_eq!(
+            (gaps[0].id, gaps[0].merged_into, gaps[0].state),
+            (b, Some(a), GapState::Requested)
+        );
+        assert_eq!(gaps[0].detail, "replayed with window 1");
+        assert_eq!(
+            (gaps[1].id, gaps[1].merged_into, gaps[1].state),
+            (a, None, GapState::Requested)
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_journal_of_the_first_layout_is_read_and_upgraded() {
+        let d = dir("layout1");
+        std::fs::create_dir_all(&d).unwrap();
+        {
+            let c = Connection::open(d.join(JOURNAL_FILE)).unwrap();
+            // The layout before windows were merged: no merged_into column.
+            let first = SCHEMA.replace(",\n    merged_into INTEGER", "");
+            assert!(!first.contains("merged_into"));
+            c.execute_batch(&first).unwrap();
+            c.execute_batch(
+                "INSERT INTO gaps (cause, from_ms, to_ms, state, recorded_ms, updated_ms)
+                   VALUES ('stopped', 1, 2, 'recorded', 3, 3);",
+            )
+            .unwrap();
+        }
+        let old = Journal::open_read_only(&d).unwrap();
+        let g = old.gaps(&[], 10).unwrap();
+        assert_eq!((g.len(), g[0].merged_into), (1, None));
+        let j = Journal::open(&d).unwrap();
+        let b = j
+            .add_gap(GapCause::Crashed, None, 2, Some(5), "", 6)
+            .unwrap();
+        j.merge_gap(b, 1, "with window 1", 7).unwrap();
+        assert_eq!(j.gaps(&[], 10).unwrap()[0].merged_into, Some(1));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn one_receiver_at_a_time_writes_a_journal() {
+        let d = dir("lock");
+        let first = RunLock::take(&d).unwrap();
+        let e = RunLock::take(&d).unwrap_err();
+        assert!(e.to_string().contains("another receiver"), "{e}");
+        drop(first);
+        let again = RunLock::take(&d).unwrap();
+        drop(again);
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 pub use crate::dashboard::{Dashboard, DashboardConfig, DashboardError, LIVE_BATCH};
 pub use crate::journal::{
-    Gap, GapCause, GapState, Heartbeat, JOURNAL_FILE, JobState, Journal, JournalError,
+    Gap, GapCause, GapState, Heartbeat, JOURNAL_FILE, JobState, Journal, JournalError, LOCK_FILE,
     ReplayRecord, WebhookRecord,
 };
 pub use crate::shared::{Board, Manage, WatchdogStatus, WebhookStatus};
@@ -44,6 +44,8 @@ pub struct OpsConfig {
     pub tick: Duration,
     /// How often the heartbeat is written (2 s): a crash is recorded from the last one.
     pub heartbeat: Duration,
+    /// The data directory's lock, once taken ([`OpsConfig::lock_data_dir`]).
+    lock: Option<Arc<journal::RunLock>>,
 }
 
 impl OpsConfig {
@@ -55,7 +57,22 @@ impl OpsConfig {
             manage: None,
             tick: Duration::from_millis(250),
             heartbeat: Duration::from_secs(2),
+            lock: None,
         }
+    }
+
+    /// Takes the data directory's lock now (before the receiver listens, so that a second
+    /// receiver on the same directory stops before it answers anything); otherwise
+    /// [`Operations::start`] takes it. One receiver at a time writes a directory's journal.
+    ///
+    /// # Errors
+    ///
+    /// When another receiver runs with this data directory, or the lock file cannot be made.
+    pub fn lock_data_dir(mut self) -> Result<OpsConfig, JournalError> {
+        if self.lock.is_none() {
+            self.lock = Some(Arc::new(journal::RunLock::take(&self.data_dir)?));
+        }
+        Ok(self)
     }
 
     /// Runs the watchdog and replay recovery with these settings.
@@ -81,6 +98,8 @@ pub struct Operations {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while running: no second receiver writes this journal.
+    _lock: Arc<journal::RunLock>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -98,7 +117,8 @@ impl Operations {
     ///
     /// # Errors
     ///
-    /// When the journal cannot be opened or written.
+    /// When the journal cannot be opened or written, or another receiver runs with the same
+    /// data directory.
     pub async fn start(
         config: OpsConfig,
         receiver: Receiver,
@@ -112,10 +132,15 @@ impl Operations {
             .and_then(|p| p.events.last().map(|e| e.received_at));
         let dir = config.data_dir.clone();
         let now = now_ms();
-        let journal = tokio::task::spawn_blocking(move || {
+        let taken = config.lock.clone();
+        let (journal, lock) = tokio::task::spawn_blocking(move || {
+            let lock = match taken {
+                Some(l) => l,
+                None => Arc::new(journal::RunLock::take(&dir)?),
+            };
             let journal = Journal::open(&dir)?;
             recorder::on_start(&journal, now, newest)?;
-            Ok::<_, JournalError>(journal)
+            Ok::<_, JournalError>((journal, lock))
         })
         .await
         .map_err(|e| JournalError::new(e.to_string()))??;
@@ -152,6 +177,7 @@ impl Operations {
             shared,
             stop,
             tasks,
+            _lock: lock,
         })
     }
 

@@ -23,22 +23,6 @@ use crate::time::rfc3339;
 
 const MINUTE_MS: i64 = 60_000;
 
-/// The `replay_job_status` object in a stored event (the object itself, or an envelope holding
-/// it).
-pub(crate) fn job_status(raw: &[u8]) -> Option<ReplayJobStatus<'static>> {
-    #[derive(serde::Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        replay_job_status: ReplayJobStatus<'a>,
-    }
-    if let Ok(s) = serde_json::from_slice::<ReplayJobStatus<'_>>(raw) {
-        return Some(s.into_owned());
-    }
-    serde_json::from_slice::<Envelope<'_>>(raw)
-        .ok()
-        .map(|e| e.replay_job_status.into_owned())
-}
-
 /// The whole-minute window X is asked for: the gap's start rounded down, its end rounded up.
 pub(crate) fn window(gap: &Gap) -> Option<(i64, i64)> {
     let to = gap.to_ms?;
@@ -101,14 +85,77 @@ fn kind(manage: &Manage) -> ReplayKind {
     }
 }
 
+/// The parts of `from..to` that none of `covered` covers, in order.
+pub(crate) fn uncovered(from: i64, to: i64, covered: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = covered
+        .iter()
+        .copied()
+        .filter(|&(f, t)| f < to && t > from)
+        .collect();
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = from;
+    for (f, t) in spans {
+        if f > at {
+            out.push((at, f));
+        }
+        at = at.max(t);
+    }
+    if at < to {
+        out.push((at, to));
+    }
+    out
+}
+
+/// A recorded window that X takes now, before merging.
+struct Due {
+    gap: Gap,
+    from: i64,
+    to: i64,
+    /// The webhooks to replay, sorted.
+    targets: Vec<String>,
+    /// What was lost of it already, in words.
+    lost: String,
+}
+
+/// Due windows grouped for replay: windows for the same webhooks that overlap or touch (as
+/// whole minutes) are replayed as one, in order of their start.
+fn groups(mut due: Vec<Due>) -> Vec<Vec<Due>> {
+    due.sort_by_key(|d| (d.from, d.gap.id));
+    let mut groups: Vec<Vec<Due>> = Vec::new();
+    for d in due {
+        let joins = groups.iter_mut().rev().find(|g| {
+            g[0].targets == d.targets && d.from <= g.iter().map(|x| x.to).max().unwrap_or(0)
+        });
+        match joins {
+            Some(g) => g.push(d),
+            None => groups.push(vec![d]),
+        }
+    }
+    groups
+}
+
 /// Recorded windows without jobs: lost if X no longer replays them, jobs once X takes them.
+/// Windows for the same webhooks that overlap or touch become one replay (the first of them
+/// holds the jobs, the others are merged into it), and no minute a job already asked for (or
+/// got) is asked again.
 async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
-    let (gaps, webhooks) = shared
-        .journal(|j| Ok((j.gaps(&[GapState::Recorded], usize::MAX)?, j.webhooks()?)))
+    let (gaps, webhooks, jobs) = shared
+        .journal(|j| {
+            Ok((
+                j.gaps(&[GapState::Recorded], usize::MAX)?,
+                j.webhooks()?,
+                j.jobs(&[JobState::Queued, JobState::Running, JobState::Complete])?,
+            ))
+        })
         .await
         .map_err(|e| e.to_string())?;
     let now = now_ms();
-    for gap in gaps.into_iter().filter(|g| g.replays.is_empty()) {
+    let mut due = Vec::new();
+    for gap in gaps
+        .into_iter()
+        .filter(|g| g.replays.is_empty() && g.merged_into.is_none())
+    {
         let Some((mut from, to)) = window(&gap) else {
             continue;
         };
@@ -140,22 +187,23 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
             );
             from = oldest;
         }
-        let due = shared
+        let due_at = shared
             .rules
             .due_at(Timestamp::from_millis(from), Timestamp::from_millis(to))
             .as_millis();
-        let targets: Vec<String> = match &gap.webhook_id {
+        let mut targets: Vec<String> = match &gap.webhook_id {
             Some(w) => vec![w.clone()],
             None => webhooks.iter().map(|w| w.id.clone()).collect(),
         };
+        targets.sort();
         let waiting = if targets.is_empty() {
             Some(format!(
                 "{detail}waiting for the watchdog to find this receiver's webhook"
             ))
-        } else if now < due {
+        } else if now < due_at {
             Some(format!(
                 "{detail}waiting until X takes the window (at {})",
-                rfc3339(due)
+                rfc3339(due_at)
             ))
         } else {
             None
@@ -170,39 +218,108 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
             }
             continue;
         }
-        let kind = kind(manage);
+        due.push(Due {
+            gap,
+            from,
+            to,
+            targets,
+            lost: detail,
+        });
+    }
+    // What the jobs of other windows already replay, per webhook, and whose jobs they are.
+    let mut covered: std::collections::HashMap<String, Vec<(i64, i64, i64)>> =
+        std::collections::HashMap::new();
+    for j in &jobs {
+        covered
+            .entry(j.webhook_id.clone())
+            .or_default()
+            .push((j.from_ms, j.to_ms, j.gap_id));
+    }
+    let kind = kind(manage);
+    for group in groups(due) {
+        let first = &group[0];
+        let from = first.from;
+        let to = group.iter().map(|d| d.to).max().unwrap_or(first.to);
         let mut planned = Vec::new();
-        for w in &targets {
-            let jobs = plan_replay_with(
-                shared.rules,
-                kind,
-                Timestamp::from_millis(from),
-                Timestamp::from_millis(to),
-                Timestamp::from_millis(now),
-            )
-            .map_err(|e| format!("gap {}: {e}", gap.id))?;
-            for j in jobs {
-                planned.push((w.clone(), j.from.as_millis(), j.to.as_millis()));
+        let mut owner = None;
+        for w in &first.targets {
+            let spans = covered.entry(w.clone()).or_default();
+            let done: Vec<(i64, i64)> = spans.iter().map(|&(f, t, _)| (f, t)).collect();
+            for (f, t) in uncovered(from, to, &done) {
+                let jobs = plan_replay_with(
+                    shared.rules,
+                    kind,
+                    Timestamp::from_millis(f),
+                    Timestamp::from_millis(t),
+                    Timestamp::from_millis(now),
+                )
+                .map_err(|e| format!("gap {}: {e}", first.gap.id))?;
+                for j in jobs {
+                    planned.push((w.clone(), j.from.as_millis(), j.to.as_millis()));
+                }
             }
+            if owner.is_none() {
+                owner = spans
+                    .iter()
+                    .find(|&&(f, t, _)| f <= from && t > from)
+                    .map(|&(_, _, g)| g);
+            }
+            spans.push((from, to, first.gap.id));
         }
-        let id = gap.id;
+        // Every minute already asked for by another window's jobs: this one follows that.
+        let primary = if planned.is_empty() {
+            owner.unwrap_or(first.gap.id)
+        } else {
+            first.gap.id
+        };
+        let merged: Vec<i64> = group
+            .iter()
+            .map(|d| d.gap.id)
+            .filter(|&id| id != primary)
+            .collect();
         let n = planned.len();
+        let with = if merged.len() > usize::from(primary != first.gap.id) {
+            format!(
+                " (with window{} {})",
+                if merged.len() == 1 { "" } else { "s" },
+                merged
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
         let text = format!(
-            "{detail}{n} replay job{} queued for {}..{}",
+            "{}{n} replay job{} queued for {}..{}{with}",
+            first.lost,
             if n == 1 { "" } else { "s" },
             rfc3339(from),
             rfc3339(to)
         );
+        let first_id = first.gap.id;
         shared
             .journal(move |j| {
                 for (w, f, t) in &planned {
-                    j.add_job(id, w, *f, *t)?;
+                    j.add_job(primary, w, *f, *t)?;
                 }
-                j.set_gap_state(id, GapState::Recorded, &text, now)
+                if !planned.is_empty() {
+                    j.set_gap_state(primary, GapState::Recorded, &text, now)?;
+                }
+                for id in merged {
+                    j.merge_gap(
+                        id,
+                        primary,
+                        &format!("replayed together with window {primary}"),
+                        now,
+                    )?;
+                }
+                Ok(())
             })
             .await
             .map_err(|e| e.to_string())?;
-        tracing::info!(gap = id, jobs = n, from = %rfc3339(from), to = %rfc3339(to), "gap recovery: replay jobs queued");
+        tracing::info!(gap = first_id, jobs = n, windows = group.len(), from = %rfc3339(from), to = %rfc3339(to), "gap recovery: replay jobs queued");
     }
     Ok(())
 }
@@ -312,7 +429,11 @@ async fn follow(shared: &Arc<Shared>, manage: &Manage, cursor: &mut Cursor) -> R
             .map_err(|e| e.to_string())?;
         *cursor = page.after;
         let n = page.events.len();
-        statuses.extend(page.events.iter().filter_map(|e| job_status(&e.raw)));
+        statuses.extend(
+            page.events.iter().filter_map(|e| {
+                ReplayJobStatus::from_json(&e.raw).map(ReplayJobStatus::into_owned)
+            }),
+        );
         if n < 500 {
             break;
         }
@@ -442,8 +563,53 @@ mod tests {
             detail: String::new(),
             recorded_ms: 0,
             updated_ms: 0,
+            merged_into: None,
             replays: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_minutes_no_job_covers() {
+        assert_eq!(uncovered(0, 10, &[]), vec![(0, 10)]);
+        assert_eq!(uncovered(0, 10, &[(0, 10)]), vec![]);
+        assert_eq!(uncovered(0, 10, &[(-5, 3), (6, 8)]), vec![(3, 6), (8, 10)]);
+        assert_eq!(
+            uncovered(0, 10, &[(6, 8), (2, 4), (3, 5)]),
+            vec![(0, 2), (5, 6), (8, 10)]
+        );
+        assert_eq!(uncovered(0, 10, &[(10, 20), (-3, 0)]), vec![(0, 10)]);
+    }
+
+    fn due(id: i64, from: i64, to: i64, targets: &[&str]) -> Due {
+        let mut g = gap(from, to);
+        g.id = id;
+        Due {
+            gap: g,
+            from,
+            to,
+            targets: targets.iter().map(|t| (*t).to_owned()).collect(),
+            lost: String::new(),
+        }
+    }
+
+    #[test]
+    fn windows_for_the_same_webhooks_that_overlap_or_touch_are_one() {
+        let ids = |gs: &[Vec<Due>]| -> Vec<Vec<i64>> {
+            gs.iter()
+                .map(|g| g.iter().map(|d| d.gap.id).collect())
+                .collect()
+        };
+        let m = MINUTE_MS;
+        let g = groups(vec![
+            due(3, 5 * m, 6 * m, &["w"]),
+            due(1, 0, 2 * m, &["w"]),
+            due(2, m, 3 * m, &["w"]),
+            due(4, 3 * m, 4 * m, &["w"]),
+            due(5, 0, m, &["v"]),
+            due(6, 0, 9 * m, &["v", "w"]),
+        ]);
+        // 1, 2 overlap and 4 touches them; 3 starts later; other webhooks apart.
+        assert_eq!(ids(&g), vec![vec![1, 2, 4], vec![5], vec![6], vec![3]]);
     }
 
     #[test]
@@ -451,15 +617,5 @@ mod tests {
         assert_eq!(window(&gap(61_000, 119_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 60_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 180_001)), Some((60_000, 240_000)));
-    }
-
-    #[test]
-    fn status_in_either_form() {
-        let inner = br#"{"webhook_id":"1","job_id":"2","job_state":"Complete"}"#;
-        assert_eq!(job_status(inner).unwrap().job_id.as_str(), "2");
-        let outer =
-            br#"{"replay_job_status":{"webhook_id":"1","job_id":"3","job_state":"Incomplete"}}"#;
-        assert_eq!(job_status(outer).unwrap().job_state.as_str(), "Incomplete");
-        assert!(job_status(b"{}").is_none());
     }
 }

@@ -25,6 +25,14 @@ async fn rows(b: &Browser) -> u64 {
         .unwrap_or(0)
 }
 
+/// The "in store" total the page shows.
+async fn s_in_store(b: &Browser) -> u64 {
+    b.script("const d = Array.from(document.querySelectorAll('#totals div')).find((x) => x.textContent.endsWith('in store')); return d ? Number(d.querySelector('b').textContent) : -1")
+        .await
+        .as_u64()
+        .unwrap_or(0)
+}
+
 async fn post_signed(http: &Http, url: &str, body: &str) {
     let sig = aaa_crypto::sign(&ConsumerSecret::new(SECRET), body.as_bytes());
     let req = http::Request::post(url)
@@ -131,6 +139,28 @@ async fn the_dashboard_shows_events_live_filters_and_opens_one() {
         !page.as_str().unwrap().contains(SECRET),
         "the consumer secret reached the page"
     );
+
+    // Counters per outcome and per kind, each with its chart over the last minutes.
+    eventually(BOUND, "the counters and their charts", || async {
+        let v = b
+            .script(
+                "const rows = (id) => Array.from(document.querySelectorAll('#' + id + ' tr')).map((r) => Array.from(r.cells).map((c) => c.textContent).join('='));
+                 const peak = (id) => Math.max(0, ...Array.from(document.querySelectorAll('#' + id + ' svg title')).map((t) => Number(t.textContent.split('peak ')[1])));
+                 return [rows('outcomes').join('|'), rows('kinds').join('|'), peak('outcomes'), peak('kinds')];",
+            )
+            .await;
+        let outcomes = v[0].as_str()?;
+        let kinds = v[1].as_str()?;
+        (outcomes.starts_with("stored=6=")
+            && s_in_store(&b).await == 6
+            && kinds.contains("favorite=3=")
+            && kinds.contains("follow=2=")
+            && kinds.contains("tweet create=1=")
+            && v[2].as_u64()? >= 1
+            && v[3].as_u64()? >= 1)
+            .then_some(())
+    })
+    .await;
 
     let png = b.screenshot().await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");

@@ -3,6 +3,8 @@
 //! invalid while the receiver was down is re-validated by the watchdog once it is back.
 
 mod common;
+#[path = "../../aaa-receiver/tests/common/nats_server.rs"]
+mod nats_server;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use std::time::Duration;
 use aaa_client::replay_plan::ReplayRules;
 use aaa_client::{ApiVersion, Client, UserToken};
 use aaa_emulator::{Activity, Delivery, Emulator, Options, RateLimits, ReplayMinAge, State};
-use aaa_ops::{GapCause, GapState, JobState};
+use aaa_ops::{Dashboard, DashboardConfig, GapCause, GapState, JobState};
 use common::{Running, eventually, quick_manage, stored, temp_dir};
 
 /// Windows are whole minutes, so a replay waits for the minute after the outage to pass.
@@ -110,13 +112,27 @@ async fn activity_keys(store: &aaa_receiver::Store) -> Vec<String> {
     keys
 }
 
-async fn outage_is_replayed(version: ApiVersion) {
+/// The store of a run: SQLite in `dir`, or the JetStream stream at `nats`.
+async fn open_store(dir: &std::path::Path, nats: Option<&str>) -> aaa_receiver::Store {
+    match nats {
+        Some(url) => aaa_receiver::Store::open_nats(aaa_receiver::NatsConfig::new(url).unwrap())
+            .await
+            .unwrap(),
+        None => aaa_receiver::Store::open(aaa_receiver::StoreConfig::new(dir)).unwrap(),
+    }
+}
+
+async fn outage_is_replayed(version: ApiVersion, nats: Option<&str>) {
     let w = world(version).await;
     let dir = temp_dir("outage");
     let manage = |c: &Client| quick_manage(c.clone());
-    let first = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), &w.secret, |c| {
-        c.rules(QUICK).manage(manage(&w.client))
-    })
+    let first = Running::start_on(
+        open_store(&dir, nats).await,
+        &dir,
+        "127.0.0.1:0".parse().unwrap(),
+        &w.secret,
+        |c| c.rules(QUICK).manage(manage(&w.client)),
+    )
     .await;
     let addr = first.addr;
     let webhook = register(&w, &first.url()).await;
@@ -145,7 +161,7 @@ async fn outage_is_replayed(version: ApiVersion) {
 
     // Back on the same address and data directory: the window is recorded, waits until X
     // takes it, is replayed, and the four events arrive, each once.
-    let second = Running::start(&dir, addr, &w.secret, |c| {
+    let second = Running::start_on(open_store(&dir, nats).await, &dir, addr, &w.secret, |c| {
         c.rules(QUICK).manage(manage(&w.client))
     })
     .await;
@@ -193,12 +209,23 @@ async fn outage_is_replayed(version: ApiVersion) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_missed_while_stopped_arrive_through_replay_once_v2() {
-    outage_is_replayed(ApiVersion::V2).await;
+    outage_is_replayed(ApiVersion::V2, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_missed_while_stopped_arrive_through_replay_once_v1_1() {
-    outage_is_replayed(ApiVersion::V1_1).await;
+    outage_is_replayed(ApiVersion::V1_1, None).await;
+}
+
+/// The same on the JetStream store: the journal is still a file of the data directory, the
+/// newest stored event and the replay's status are read from the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_missed_while_stopped_arrive_through_replay_once_on_jetstream() {
+    let dir = temp_dir("outage-nats");
+    let nats = nats_server::Cluster::start(&dir, 1);
+    outage_is_replayed(ApiVersion::V2, Some(&nats.url())).await;
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,6 +299,56 @@ async fn a_webhook_invalidated_while_down_is_revalidated_by_the_watchdog() {
             .then_some(())
     })
     .await;
+
+    // Two windows for the same webhook, touching at the restart: the stopped one and the
+    // invalid one. Replayed without asking X for any minute twice, both end replayed, and the
+    // dashboard shows them with the webhook's state.
+    let gaps = eventually(BOUND, "both windows replayed", || async {
+        let gaps = journal.gaps(&[], 10).unwrap();
+        (gaps.len() == 2 && gaps.iter().all(|g| g.state == GapState::Replayed)).then_some(gaps)
+    })
+    .await;
+    let mut minutes: Vec<(i64, i64)> = Vec::new();
+    for g in &gaps {
+        assert!(
+            !g.replays.is_empty() || g.merged_into.is_some(),
+            "a window with neither jobs nor a window it is merged into: {g:?}"
+        );
+        for r in &g.replays {
+            assert_eq!(r.state, JobState::Complete);
+            minutes.push((r.from_ms, r.to_ms));
+        }
+    }
+    minutes.sort_unstable();
+    assert!(
+        minutes.windows(2).all(|p| p[0].1 <= p[1].0),
+        "a minute asked twice: {minutes:?}"
+    );
+    let dashboard = Dashboard::start(
+        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
+        second.receiver.clone(),
+        second.ops.board().clone(),
+        Some(journal.clone()),
+    )
+    .await
+    .unwrap();
+    let http = common::webdriver::http();
+    let ops =
+        common::webdriver::call(&http, "GET", &format!("{}api/ops", dashboard.url()), None).await;
+    assert_eq!(ops["watchdog"]["enabled"], true, "{ops}");
+    assert_eq!(ops["watchdog"]["webhooks"][0]["id"], webhook.as_str());
+    assert_eq!(ops["watchdog"]["webhooks"][0]["valid"], true);
+    let shown = ops["gaps"].as_array().unwrap();
+    assert_eq!(shown.len(), 2);
+    assert!(shown.iter().all(|g| g["state"] == "replayed"), "{ops}");
+    assert!(
+        shown
+            .iter()
+            .flat_map(|g| g["replays"].as_array().unwrap())
+            .all(|r| r["state"] == "complete" && r["job_id"].is_string()),
+        "{ops}"
+    );
+    dashboard.stop().await;
     let _ = &w.base;
     second.stop().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -99,6 +99,57 @@ async fn two_writers_store_each_event_once_even_after_the_duplicate_window() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_is_kept_once_per_app_within_the_duplicate_window_and_after_it() {
+    let dir = TempDir::new("nats-apps");
+    let nats = nats_server::Cluster::start(dir.path(), 1);
+    let mut c = config(&nats.url());
+    c.duplicate_window = Duration::from_secs(1);
+    let store = Store::open_nats(c).await.expect("open the stream");
+    let for_app = |app: &str, ids: &[u64]| {
+        let mut d = Arc::try_unwrap(delivery("7", ids, "apps")).unwrap();
+        d.app = Arc::from(app);
+        Arc::new(d)
+    };
+    // Within JetStream's duplicate window: the second app's copy is its own event.
+    assert_eq!(
+        store
+            .append(for_app("one", &[5]))
+            .await
+            .unwrap()
+            .new_events
+            .len(),
+        1
+    );
+    let r = store.append(for_app("two", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (1, 0),
+        "within the window"
+    );
+    let r = store.append(for_app("two", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (0, 1),
+        "the same app again"
+    );
+    // After it: the same answers, now from the one-message-per-subject rule.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = store.append(for_app("three", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (1, 0),
+        "after the window"
+    );
+    let r = store.append(for_app("one", &[5])).await.unwrap();
+    assert_eq!(
+        (r.new_events.len(), r.duplicates),
+        (0, 1),
+        "after the window, again"
+    );
+    assert_eq!(store.counts().await.unwrap().events, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_back_pages_filters_and_looks_up_one_event() {
     let dir = TempDir::new("nats-read");
     let nats = nats_server::Cluster::start(dir.path(), 1);
@@ -185,6 +236,16 @@ async fn reading_back_pages_filters_and_looks_up_one_event() {
     assert!(store.append(q).await.unwrap().delivery.is_none());
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.events, counts.quarantined), (30, 1));
+    // A bounded look (8 stream sequences per request) walks to the same needles in steps.
+    let (found, requests) = common::bounded::walk_with_bound(&store, "needle", 2, 8).await;
+    let needles = store
+        .list(EventQuery::newest(None).text("needle"))
+        .await
+        .unwrap();
+    assert!(!needles.more);
+    assert_eq!(found, keys(&needles));
+    assert_eq!(found.len(), 6);
+    assert!(requests > 4, "{requests} requests");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

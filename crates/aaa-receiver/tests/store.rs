@@ -304,6 +304,60 @@ async fn listings_page_both_ways_with_filters_across_every_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounded_look_finds_rare_matches_in_steps_across_every_file() {
+    for shards in [1, 3] {
+        let dir = TempDir::new("bounded");
+        let mut config = StoreConfig::new(dir.path());
+        config.shards = shards;
+        let store = Store::open(config).unwrap();
+        let mut needles = Vec::new();
+        for n in 0..90u64 {
+            let user = format!("{}", 700 + n % 5);
+            let text = if [2, 61, 62].contains(&n) {
+                "needle"
+            } else {
+                "hay"
+            };
+            store
+                .append(event_for(&user, n, "tweet_create", text))
+                .await
+                .unwrap();
+            if text == "needle" {
+                needles.push(format!("tweet_create/{user}/{n}"));
+            }
+        }
+        if shards == 1 {
+            // The newest 10 events hold no needle: an empty page, and more to look at.
+            let page = store
+                .list(EventQuery::newest(Some(5)).text("needle").examine(10))
+                .await
+                .unwrap();
+            assert!(page.events.is_empty());
+            assert!(page.more);
+            assert_eq!(page.before.to_string(), "81");
+        }
+        let (found, requests) = common::bounded::walk_with_bound(&store, "needle", 2, 10).await;
+        assert_eq!(found, needles, "{shards} files");
+        assert!(
+            requests >= 90 / (10 * shards),
+            "{shards} files: {requests} requests"
+        );
+        // Without a bound: a full page may have more, the last page has not.
+        let full = store
+            .list(EventQuery::newest(Some(2)).text("needle"))
+            .await
+            .unwrap();
+        assert!(full.more);
+        let all = store
+            .list(EventQuery::newest(None).text("needle"))
+            .await
+            .unwrap();
+        assert!(!all.more);
+        assert_eq!(all.events.len(), 3);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_event_comes_with_its_delivery_its_secret_and_its_duplicates() {
     let dir = TempDir::new("detail");
     let store = Store::open(StoreConfig::new(dir.path())).unwrap();

@@ -36,7 +36,7 @@
 //! # }
 //! ```
 
-pub(crate) mod backoff;
+mod backoff;
 mod lines;
 
 use core::fmt;
@@ -48,11 +48,12 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::sync::OwnedSemaphorePermit;
 
-pub use self::backoff::{Backoff, StreamLimits};
+pub use self::backoff::Backoff;
 use self::backoff::{Failure, Jitter};
 use self::lines::{Lines, Piece};
 use crate::client::{Client, StreamOpen};
 use crate::error::{Error, ErrorKind};
+pub use crate::stream_limits::StreamLimits;
 
 /// The most minutes of backfill X serves.
 pub const MAX_BACKFILL_MINUTES: u8 = 5;

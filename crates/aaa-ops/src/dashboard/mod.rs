@@ -3,10 +3,13 @@
 //! JSON endpoints and server-sent events backed by the store interface.
 //!
 //! - `GET /`: the page.
-//! - `GET /api/events?kind=&user=&text=&before=&limit=`: one page of events, newest first, and
-//!   the cursor of the page before it.
+//! - `GET /api/events?kind=&user=&text=&before=&limit=`: one page of events, newest first, the
+//!   cursor of the page before it and whether there is more; with a filter, each request looks
+//!   at a bounded number of stored events (`examined_at_most`) and the next one goes on from
+//!   where it stopped.
 //! - `GET /api/event?id=PART:SEQ`: one event with its delivery and duplicates.
-//! - `GET /api/stats`: requests by outcome, store counts, events per kind since start.
+//! - `GET /api/stats`: requests by outcome, store counts, events per kind since start, and both
+//!   per 5 s over the last ten minutes (`history`).
 //! - `GET /api/ops`: the watchdog's view, whether an outage is open, the gaps and their replays.
 //! - `GET /api/live?kind=&user=&text=`: new events as server-sent events, in batches of at most
 //!   [`LIVE_BATCH`] every 250 ms (more is reported as a count of missed events, so a slow page
@@ -22,8 +25,8 @@
 //! app's secrets a signature matched.
 
 mod api;
+mod feed;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -34,7 +37,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::journal::Journal;
@@ -91,14 +94,26 @@ pub(crate) struct State {
     pub(crate) forward: Option<Forwarder>,
     pub(crate) csrf: String,
     pub(crate) access_token: Option<String>,
-    pub(crate) port: u16,
     /// Events per kind stored since the dashboard started.
-    pub(crate) kinds: Mutex<BTreeMap<String, u64>>,
+    pub(crate) kinds: Mutex<feed::Kinds>,
+    /// The counters over the last minutes.
+    pub(crate) history: Mutex<feed::History>,
+    /// Each stored event as a list row, for the open pages' live feeds.
+    pub(crate) rows: broadcast::Sender<Arc<feed::LiveRow>>,
+    /// The store's counts, when they were taken (counting is a scan: at most every
+    /// [`COUNTS_EVERY`]) and how many events this receiver had stored then.
+    pub(crate) counts: tokio::sync::Mutex<Option<StoreCountsAt>>,
     pub(crate) started_ms: i64,
 }
 
+/// How often the store is counted for the page.
+pub(crate) const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The store's counts, when they were taken, and the receiver's stored-events counter then.
+pub(crate) type StoreCountsAt = (std::time::Instant, aaa_receiver::StoreCounts, u64);
+
 impl State {
-    pub(crate) fn kinds(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn kinds(&self) -> feed::Kinds {
         self.kinds
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -166,8 +181,10 @@ impl Dashboard {
             forward: config.forward,
             csrf: random_token()?,
             access_token: config.access_token.clone(),
-            port: local.port(),
-            kinds: Mutex::new(BTreeMap::new()),
+            kinds: Mutex::new(feed::Kinds::default()),
+            history: Mutex::new(feed::History::default()),
+            rows: broadcast::channel(feed::FEED_CAPACITY).0,
+            counts: tokio::sync::Mutex::new(None),
             started_ms: crate::shared::now_ms(),
         });
         let (stop, stop_rx) = watch::channel(false);
@@ -205,24 +222,11 @@ async fn run(
     state: Arc<State>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // Events per kind, from the store's live feed.
-    let mut feed = state.receiver.store().subscribe();
-    let counter = Arc::clone(&state);
-    let mut stop_count = stop.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = stop_count.wait_for(|s| *s) => return,
-                e = feed.next() => match e {
-                    Some(Ok(e)) => {
-                        *counter.kinds.lock().unwrap_or_else(PoisonError::into_inner).entry(e.kind).or_default() += 1;
-                    }
-                    Some(Err(_)) => {}
-                    None => return,
-                },
-            }
-        }
-    });
+    tokio::spawn(feed::run(
+        Arc::clone(&state),
+        state.rows.clone(),
+        stop.clone(),
+    ));
     loop {
         let conn = tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
@@ -271,15 +275,18 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     json(status, &serde_json::json!({ "error": message }))
 }
 
-/// Whether `host` (a `Host` header) names a loopback address with the dashboard's port.
-fn loopback_host(host: &str, port: u16) -> bool {
-    let Some((name, p)) = host.rsplit_once(':') else {
-        return false;
+/// Whether `host` (a `Host` header, with or without a port) names a loopback address: a page
+/// on any other name (a DNS-rebinding attack's, for one) is not answered.
+fn loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // [v6] or [v6]:port
+        match rest.split_once(']') {
+            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
+            _ => return false,
+        }
+    } else {
+        host.split_once(':').map_or(host, |(name, _)| name)
     };
-    if p.parse::<u16>().ok() != Some(port) {
-        return false;
-    }
-    let name = name.trim_start_matches('[').trim_end_matches(']');
     name.eq_ignore_ascii_case("localhost")
         || name
             .parse::<std::net::IpAddr>()
@@ -325,7 +332,7 @@ async fn handle(
     let mut set_cookie = None;
     match &state.access_token {
         None => {
-            if !loopback_host(&host, state.port) {
+            if !loopback_host(&host) {
                 return error(
                     StatusCode::FORBIDDEN,
                     "this dashboard answers only requests addressed to a loopback host",
@@ -450,13 +457,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_loopback_hosts_with_the_port() {
-        assert!(loopback_host("127.0.0.1:8080", 8080));
-        assert!(loopback_host("localhost:8080", 8080));
-        assert!(loopback_host("[::1]:8080", 8080));
-        assert!(!loopback_host("127.0.0.1:8081", 8080));
-        assert!(!loopback_host("evil.example:8080", 8080));
-        assert!(!loopback_host("127.0.0.1", 8080));
+    fn only_loopback_hosts() {
+        for ok in [
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+            "[::1]",
+        ] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example:80",
+            "10.0.0.1:8080",
+            "[::2]:8080",
+            "[::1]x",
+            "",
+        ] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
     }
 
     #[test]

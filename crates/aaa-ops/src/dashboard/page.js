@@ -2,15 +2,22 @@
 (function () {
   const csrf = document.body.dataset.csrf;
   const canForward = document.body.dataset.forward === "1";
-  const MAX_ROWS = 200; // the live buffer: older rows are dropped from the page, not from the store
+  const MAX_ROWS = 200;   // the live buffer: older rows leave the page, not the store
+  const FLASH_MAX = 20;   // larger batches are drawn without the highlight
+  const SVG = "http://www.w3.org/2000/svg";
+  const ORDER = ["stored", "duplicate", "crc_ok", "quarantined", "unauthorized", "crc_rejected", "store_unavailable", "bad_request", "too_large", "timeout"];
+  const BAD = ["unauthorized", "crc_rejected", "store_unavailable", "bad_request", "too_large", "timeout", "quarantined"];
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
+  const tbody = $("events").tBodies[0];
   let filters = { kind: "", user: "", text: "" };
-  let rows = [];          // newest first
   let pages = [];         // cursors of the pages shown before this one ("" = newest)
   let before = "";        // cursor to the page older than the one shown
+  let more = false;       // whether the store has more beyond the page shown
+  let examined = null;    // how many stored events the listing looked at, at most
   let live = null;
-  let pending = false;
+  let queued = [];        // live rows not drawn yet, oldest first (at most MAX_ROWS)
+  let drawing = false;
   let missed = 0;
 
   function qs(extra) {
@@ -26,35 +33,55 @@
     return r.json();
   }
 
-  function render() {
-    pending = false;
-    const body = $("events").tBodies[0];
-    const frag = document.createDocumentFragment();
-    for (const e of rows) {
-      const tr = el("tr");
-      if (e.fresh) { tr.className = "new"; e.fresh = false; }
-      tr.dataset.id = e.id;
-      tr.appendChild(el("td", e.received_at.replace("T", " ").replace("Z", "")));
-      tr.appendChild(el("td", e.kind));
-      tr.appendChild(el("td", e.for_user_id || "-"));
-      tr.appendChild(el("td", e.preview, "preview"));
-      frag.appendChild(tr);
-    }
-    body.replaceChildren(frag);
-    $("count").textContent = rows.length + " shown" + (pages.length ? " (older page; live paused)" : " (live)");
+  function rowEl(e, fresh) {
+    const tr = el("tr");
+    if (fresh) tr.className = "new";
+    tr.dataset.id = e.id;
+    const when = el("td", e.received_at.slice(11, 23));
+    when.title = e.received_at;
+    tr.appendChild(when);
+    tr.appendChild(el("td", e.kind));
+    tr.appendChild(el("td", e.for_user_id || "-"));
+    tr.appendChild(el("td", e.preview, "preview"));
+    return tr;
+  }
+
+  function status() {
+    const n = tbody.rows.length;
+    $("count").textContent = n + " shown" + (pages.length ? " (older page; live paused)" : " (live)");
     $("missed").textContent = missed ? missed + " more arrived than the page shows live; Newest reloads" : "";
     $("missed").classList.toggle("hidden", !missed);
     $("newer").disabled = pages.length === 0;
+    $("older").disabled = !more;
+    const s = $("searched");
+    const partial = more && examined && n < 50;
+    s.textContent = partial ? "Looked at about " + examined.toLocaleString("en") + " stored events for this filter" + (n ? "" : " without a match") + "; Older looks further back." : "";
+    s.classList.toggle("hidden", !partial);
   }
-  function schedule() { if (!pending) { pending = true; requestAnimationFrame(render); } }
+
+  // Live rows are drawn once per frame: only the new rows are added, the oldest leave.
+  function draw() {
+    drawing = false;
+    if (!queued.length) return;
+    const batch = queued; queued = [];
+    const flash = batch.length <= FLASH_MAX;
+    const frag = document.createDocumentFragment();
+    for (let i = batch.length - 1; i >= 0; i--) frag.appendChild(rowEl(batch[i], flash));
+    tbody.prepend(frag);
+    while (tbody.rows.length > MAX_ROWS) tbody.lastElementChild.remove();
+    status();
+  }
+  function schedule() { if (!drawing) { drawing = true; requestAnimationFrame(draw); } }
 
   async function load(cursor) {
     const page = await getJson("/api/events?" + qs({ before: cursor, limit: "50" }));
-    rows = page.events;
-    before = page.more ? page.before : "";
-    $("older").disabled = !before;
+    queued = [];
+    const frag = document.createDocumentFragment();
+    for (const e of page.events) frag.appendChild(rowEl(e, false));
+    tbody.replaceChildren(frag);
+    before = page.before; more = page.more; examined = page.examined_at_most;
     missed = 0;
-    schedule();
+    status();
   }
 
   function connect() {
@@ -63,14 +90,13 @@
     live.onopen = () => { $("conn").textContent = "live"; $("conn").className = "pill ok"; };
     live.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").className = "pill bad"; };
     live.addEventListener("events", (m) => {
-      if (pages.length) { missed += JSON.parse(m.data).length; schedule(); return; }
       const batch = JSON.parse(m.data);
-      for (const e of batch) e.fresh = true;
-      rows = batch.reverse().concat(rows);
-      if (rows.length > MAX_ROWS) { rows.length = MAX_ROWS; before = rows[rows.length - 1] ? before : before; }
+      if (pages.length) { missed += batch.length; status(); return; }
+      queued = queued.concat(batch);
+      if (queued.length > MAX_ROWS) queued = queued.slice(queued.length - MAX_ROWS);
       schedule();
     });
-    live.addEventListener("missed", (m) => { missed += Number(m.data); schedule(); });
+    live.addEventListener("missed", (m) => { missed += Number(m.data); status(); });
   }
 
   async function apply() {
@@ -82,7 +108,7 @@
 
   $("filters").addEventListener("submit", (ev) => { ev.preventDefault(); apply(); });
   $("clear").addEventListener("click", () => { $("f-kind").value = ""; $("f-user").value = ""; $("f-text").value = ""; apply(); });
-  $("older").addEventListener("click", async () => { if (!before) return; pages.push(before); await load(before); });
+  $("older").addEventListener("click", async () => { if (!more) return; pages.push(before); await load(before); });
   $("newer").addEventListener("click", async () => { pages = []; await load(""); });
 
   $("events").addEventListener("click", async (ev) => {
@@ -93,17 +119,17 @@
     $("d-id").textContent = d.event.id;
     const meta = $("d-meta");
     meta.replaceChildren();
-    const add = (k, v) => { const div = el("div"); div.appendChild(el("b", String(v))); div.appendChild(el("span", k, "muted")); meta.appendChild(div); };
+    const add = (k, v) => { meta.appendChild(el("dt", k)); meta.appendChild(el("dd", String(v))); };
     add("kind", d.event.kind);
     add("for user", d.event.for_user_id || "-");
     add("received", d.event.received_at);
-    add("duplicates after it", d.duplicates == null ? "?" : d.duplicates);
+    add("app", d.event.app);
     if (d.delivery) {
       add("signature", d.delivery.signature + " (" + d.delivery.secret + ")");
-      add("delivery", d.delivery.id + ", " + d.delivery.body_bytes + " bytes");
-      add("app", d.delivery.app);
+      add("delivery", d.delivery.id + ", " + d.delivery.body_bytes + " bytes, received " + d.delivery.received_at);
     } else add("delivery", "pruned");
-    add("key", d.event.key);
+    add("delivered again", d.duplicates == null ? "not counted by this store" : d.duplicates + " time" + (d.duplicates === 1 ? "" : "s") + " (duplicates dropped)");
+    add("dedupe key", d.event.key);
     let pretty = d.event.raw;
     try { pretty = JSON.stringify(JSON.parse(d.event.raw), null, 2); } catch (_) { /* shown raw */ }
     $("d-pretty").textContent = pretty;
@@ -121,63 +147,111 @@
     $("redeliver-result").textContent = r.ok ? "sent: the app answered " + j.status : "failed: " + (j.error || r.status);
   });
 
-  let lastStored = null; const rates = [];
-  function drawRate() {
-    const c = $("rate"), g = c.getContext("2d");
-    g.clearRect(0, 0, c.width, c.height);
-    const max = Math.max(1, ...rates);
-    g.strokeStyle = "#1d6fdc"; g.lineWidth = 2; g.beginPath();
-    rates.forEach((v, i) => { const x = (i / 59) * c.width, y = c.height - 4 - (v / max) * (c.height - 8); i ? g.lineTo(x, y) : g.moveTo(x, y); });
-    g.stroke();
-    $("rate-label").textContent = "stored events per second, last 2 minutes (peak " + max.toFixed(1) + ")";
+  // Counters: a row per outcome and per kind, with its count over the last minutes.
+  let steps = 119;
+  function spark(recent) {
+    // The whole window, zeros before the dashboard started counting.
+    const values = new Array(Math.max(0, steps - recent.length)).fill(0).concat(recent.slice(-steps));
+    const svg = document.createElementNS(SVG, "svg");
+    const n = Math.max(values.length, 2);
+    svg.setAttribute("viewBox", "0 0 " + (n - 1) + " 18");
+    svg.setAttribute("preserveAspectRatio", "none");
+    const peak = Math.max(0, ...values);
+    const max = Math.max(1, peak);
+    const line = document.createElementNS(SVG, "polyline");
+    line.setAttribute("points", values.map((v, i) => i + "," + (17 - (v / max) * 16).toFixed(1)).join(" "));
+    svg.appendChild(line);
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = "last 5 s: " + (values.length ? values[values.length - 1] : 0) + ", peak " + peak;
+    svg.appendChild(title);
+    return svg;
+  }
+  function counterRows(table, entries, series, alert) {
+    const frag = document.createDocumentFragment();
+    for (const [name, total] of entries) {
+      const tr = el("tr");
+      const recent = series[name] || [];
+      if (!total) tr.className = "zero";
+      else if (alert && alert(name)) tr.className = "alert";
+      tr.appendChild(el("td", name.replace(/_/g, " ")));
+      tr.appendChild(el("td", String(total), "n"));
+      const td = el("td", undefined, "spark"); td.appendChild(spark(recent)); tr.appendChild(td);
+      frag.appendChild(tr);
+    }
+    if (!entries.length) { const tr = el("tr"); tr.appendChild(el("td", "none yet", "muted")); frag.appendChild(tr); }
+    table.tBodies[0].replaceChildren(frag);
   }
   async function stats() {
     try {
       const s = await getJson("/api/stats");
-      const o = $("outcomes"); o.replaceChildren();
-      for (const [k, v] of Object.entries(s.outcomes)) { const d = el("div"); d.appendChild(el("b", String(v))); d.appendChild(el("span", k.replace("_", " "), "muted")); o.appendChild(d); }
-      const extra = [["events stored", s.events_stored], ["duplicate events", s.duplicate_events], ["in store", s.store ? s.store.events : "?"], ["forwarded", s.forwarded]];
-      for (const [k, v] of extra) { const d = el("div"); d.appendChild(el("b", String(v))); d.appendChild(el("span", k, "muted")); o.appendChild(d); }
+      const h = s.history;
+      steps = h.steps;
+      counterRows($("outcomes"), ORDER.filter((k) => k in s.outcomes).map((k) => [k, s.outcomes[k]]), h.outcomes, (n) => BAD.includes(n));
+      counterRows($("kinds"), Object.entries(s.kinds).sort((a, b) => b[1] - a[1]), h.kinds);
+      $("history-label").textContent = "per " + h.step_s + " s, last 10 minutes" + (h.until ? " (to " + h.until.replace("T", " ").replace("Z", "") + ")" : "");
+      const t = $("totals"); t.replaceChildren();
+      const totals = [["events stored", s.events_stored], ["duplicate events", s.duplicate_events], ["in store", s.store ? s.store.events : "?"], ["forwarded", s.forwarded], ["forward failures", s.forward_failures]];
+      for (const [k, v] of totals) { const d = el("div"); d.appendChild(el("b", String(v))); d.appendChild(el("span", k, "muted")); t.appendChild(d); }
       $("since").textContent = "since " + s.since;
       $("health").textContent = s.store_healthy ? "store ok" : "store failing";
       $("health").className = "pill " + (s.store_healthy ? "ok" : "bad");
-      if (lastStored !== null) { rates.push(Math.max(0, (s.events_stored - lastStored) / 2)); if (rates.length > 60) rates.shift(); drawRate(); }
-      lastStored = s.events_stored;
-      const kb = $("kinds").tBodies[0]; kb.replaceChildren();
-      const kinds = Object.entries(s.kinds).sort((a, b) => b[1] - a[1]);
-      if (!kinds.length) { const tr = el("tr"); tr.appendChild(el("td", "none yet", "muted")); kb.appendChild(tr); }
-      for (const [k, v] of kinds) { const tr = el("tr"); tr.appendChild(el("td", k)); tr.appendChild(el("td", String(v))); kb.appendChild(tr); }
     } catch (_) { $("health").textContent = "unreachable"; $("health").className = "pill bad"; }
   }
+
+  function cell(tr, text, cls) { tr.appendChild(el("td", text, cls)); }
   async function ops() {
     try {
       const s = await getJson("/api/ops");
       $("outage").classList.toggle("hidden", !s.outage_open);
-      $("outage").className = s.outage_open ? "pill bad" : "pill hidden";
       const w = $("webhooks");
+      const pill = $("webhook-pill");
       if (s.watchdog.enabled) {
         w.replaceChildren(); w.className = "";
         if (s.watchdog.error) w.appendChild(el("div", "last check failed: " + s.watchdog.error, "bad"));
+        if (s.watchdog.checked_ms) w.appendChild(el("div", "last checked " + new Date(s.watchdog.checked_ms).toISOString(), "muted small"));
         if (!s.watchdog.webhooks.length) w.appendChild(el("div", "no webhook of this app points here (yet)", "muted"));
-        for (const h of s.watchdog.webhooks) {
-          const d = el("div");
-          d.appendChild(el("b", h.valid === false ? "invalid " : "valid ", h.valid === false ? "bad" : "good"));
-          d.appendChild(el("span", h.id + " " + h.url + " — " + h.note));
-          w.appendChild(d);
+        else {
+          const t = el("table"); const head = el("tr");
+          for (const x of ["webhook", "state", "what the watchdog did"]) head.appendChild(el("th", x));
+          t.appendChild(head);
+          for (const x of s.watchdog.webhooks) {
+            const tr = el("tr");
+            cell(tr, x.id + " " + x.url);
+            cell(tr, x.valid === false ? "invalid" : x.valid ? "valid" : "unknown", x.valid === false ? "bad" : "good");
+            cell(tr, x.note);
+            t.appendChild(tr);
+          }
+          w.appendChild(t);
         }
+        const invalid = s.watchdog.webhooks.filter((x) => x.valid === false).length;
+        pill.textContent = invalid ? invalid + " webhook invalid" : "webhook valid";
+        pill.className = "pill " + (invalid ? "bad" : "ok");
+        if (!s.watchdog.webhooks.length) pill.className = "pill hidden";
       }
+      const lost = s.gaps.filter((x) => x.lost).length;
+      $("lost").textContent = lost + " window" + (lost === 1 ? "" : "s") + " lost";
+      $("lost").classList.toggle("hidden", !lost);
       const g = $("gaps");
+      if (!s.journal) { g.textContent = "no gap journal"; return; }
       if (s.gaps.length) {
         g.replaceChildren(); g.className = "";
         const t = el("table"); const head = el("tr");
-        for (const h of ["from", "to", "cause", "state", "what was done"]) head.appendChild(el("th", h));
+        for (const x of ["from", "to", "cause", "state", "replays", "what was done"]) head.appendChild(el("th", x));
         t.appendChild(head);
         for (const x of s.gaps) {
           const tr = el("tr");
-          tr.appendChild(el("td", x.from)); tr.appendChild(el("td", x.to || "ongoing"));
-          tr.appendChild(el("td", x.cause)); tr.appendChild(el("td", x.state, "state-" + x.state));
-          const jobs = x.replays.map((r) => (r.job_id || "-") + " " + r.state + (r.attempts > 1 ? " (" + r.attempts + " tries)" : "")).join(", ");
-          tr.appendChild(el("td", x.detail + (jobs ? " — jobs: " + jobs : ""), x.lost ? "bad" : ""));
+          cell(tr, x.from); cell(tr, x.to || "ongoing"); cell(tr, x.cause); cell(tr, x.state, "state-" + x.state);
+          const done = x.replays.filter((r) => r.state === "complete").length;
+          const td = el("td");
+          if (x.replays.length) {
+            const bar = el("span", undefined, "progress"); const fill = el("span");
+            fill.style.width = Math.round((100 * done) / x.replays.length) + "%";
+            bar.appendChild(fill); td.appendChild(bar);
+            td.appendChild(el("span", done + " of " + x.replays.length + " complete"));
+          } else td.appendChild(el("span", x.merged_into ? "with window " + x.merged_into : "-", "muted"));
+          tr.appendChild(td);
+          const jobs = x.replays.map((r) => "job " + (r.job_id || "-") + " " + r.state + (r.attempts > 1 ? " (" + r.attempts + " tries)" : "")).join(", ");
+          cell(tr, x.detail + (jobs ? " — " + jobs : ""), x.lost ? "bad" : "");
           t.appendChild(tr);
         }
         g.appendChild(t);

@@ -50,6 +50,18 @@ impl Running {
         tweak: impl FnOnce(OpsConfig) -> OpsConfig,
     ) -> Running {
         let store = Store::open(StoreConfig::new(dir)).unwrap();
+        Running::start_on(store, dir, addr, secret, tweak).await
+    }
+
+    /// Starts a receiver on `addr` storing in `store`, with its operations (the journal in
+    /// `dir`).
+    pub async fn start_on(
+        store: Store,
+        dir: &Path,
+        addr: SocketAddr,
+        secret: &str,
+        tweak: impl FnOnce(OpsConfig) -> OpsConfig,
+    ) -> Running {
         let board = Board::default();
         let health = board.clone();
         let receiver = Receiver::builder()

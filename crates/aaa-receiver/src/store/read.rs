@@ -138,6 +138,11 @@ pub struct EventQuery {
     pub start: Start,
     /// At most this many events (all of them when `None`).
     pub limit: Option<usize>,
+    /// Look at no more than about this many stored events (in each part of the store) before
+    /// answering, matching or not, so that a filter that matches little answers in bounded
+    /// time; the page's cursor then marks where the look stopped and [`EventPage::more`] says
+    /// whether there is more to look at. `None`: no bound.
+    pub examine: Option<usize>,
 }
 
 impl EventQuery {
@@ -200,6 +205,13 @@ impl EventQuery {
         self.limit = Some(n);
         self
     }
+
+    /// Looks at no more than about `n` stored events per part (see [`EventQuery::examine`]).
+    #[must_use]
+    pub fn examine(mut self, n: usize) -> EventQuery {
+        self.examine = Some(n.max(1));
+        self
+    }
 }
 
 /// One page of a listing, oldest event first, with the positions on either side of it.
@@ -213,6 +225,11 @@ pub struct EventPage {
     /// The position after the last event (or after everything examined): [`EventQuery::after`]
     /// it lists what came after, which is how a tail goes on.
     pub after: Cursor,
+    /// Whether there may be more matching events beyond this page in the listing's direction
+    /// (older ones for [`EventQuery::newest`] and [`EventQuery::before`], newer ones for
+    /// [`EventQuery::after`]): the page is full, or the look stopped at
+    /// [`EventQuery::examine`]'s bound with stored events left beyond it.
+    pub more: bool,
 }
 
 /// A stored event, as read back.

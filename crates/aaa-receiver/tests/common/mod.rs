@@ -2,6 +2,8 @@
 
 #[allow(dead_code)] // not every test crate forwards
 pub(crate) mod app;
+#[allow(dead_code)] // used by the store tests only
+pub(crate) mod bounded;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

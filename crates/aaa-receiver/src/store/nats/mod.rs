@@ -154,6 +154,9 @@ impl NatsConfig {
 /// How long opening the store waits for the stream to answer (a cluster electing leaders).
 const STARTUP_WAIT: Duration = Duration::from_secs(30);
 
+/// The widest window of sequences a backward listing reads with one consumer.
+const MAX_WINDOW: u64 = 65_536;
+
 /// A consumer's messages handed out and not acknowledged yet, by delivery sequence.
 type Pending = Mutex<HashMap<(String, u64), jetstream::Message>>;
 
@@ -554,7 +557,11 @@ impl Nats {
                 subject_token(&e.kind)
             );
             let raw = d.body.slice(e.range.clone());
-            acks.push(self.publish(subject, h, &key_hash, raw).await?);
+            // The subject's own tokens, so that an id repeated within the duplicate window
+            // means what a second message on the subject means afterwards: one event per app
+            // and dedupe key.
+            let id = format!("{app}.{key_hash}");
+            acks.push(self.publish(subject, h, &id, raw).await?);
         }
         let kept = match Nats::settle(delivery_ack).await? {
             Published::New(seq) => Some(seq),
@@ -707,19 +714,24 @@ impl Nats {
                     .is_none_or(|t| memchr_find(&e.raw, t.as_bytes()))
         };
         let limit = query.limit;
+        let examine = query.examine.map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+        let more;
         let (events, before, after) = match &query.start {
             Start::After(c) => {
                 let from = u64::try_from(c.get(0))
                     .unwrap_or(0)
                     .saturating_add(1)
                     .max(first);
-                let events = self.scan(filter, from, last, &keep, limit, true).await?;
+                let to =
+                    examine.map_or(last, |n| from.saturating_add(n.saturating_sub(1)).min(last));
+                let events = self.scan(filter, from, to, &keep, limit, true).await?;
                 let full = limit.is_some_and(|l| events.len() >= l);
+                more = full || to < last;
                 let after = events.last().map_or(
                     if full {
                         c.get(0)
                     } else {
-                        to_i64(last).max(c.get(0))
+                        to_i64(to).max(c.get(0))
                     },
                     |e| e.id.seq,
                 );
@@ -731,26 +743,37 @@ impl Nats {
                     Start::Before(c) => u64::try_from(c.get(0) - 1).unwrap_or(0).min(last),
                     _ => last,
                 };
-                // Read windows backwards until the page is full or the stream's start.
+                // Read windows backwards, each twice the last, until the page is full, the
+                // stream's start or the examine bound.
+                let floor = examine.map_or(first, |n| {
+                    upper.saturating_sub(n.saturating_sub(1)).max(first)
+                });
                 let mut events: Vec<StoredEvent> = Vec::new();
                 let mut hi = upper;
-                let window = limit.map_or(u64::MAX, |l| {
+                let mut window = limit.map_or(u64::MAX, |l| {
                     u64::try_from(l.max(64) * 4).unwrap_or(u64::MAX)
                 });
-                while hi >= first && hi > 0 {
-                    let lo = hi.saturating_sub(window.saturating_sub(1)).max(first);
+                while hi >= floor && hi > 0 {
+                    let lo = hi.saturating_sub(window.saturating_sub(1)).max(floor);
                     let mut found = self.scan(filter.clone(), lo, hi, &keep, None, true).await?;
                     found.append(&mut events);
                     events = found;
-                    if limit.is_some_and(|l| events.len() >= l) || lo == first {
+                    if limit.is_some_and(|l| events.len() >= l) || lo == floor {
                         break;
                     }
                     hi = lo - 1;
+                    window = window.saturating_mul(2).min(MAX_WINDOW);
                 }
+                let full = limit.is_some_and(|l| events.len() >= l);
+                more = full || floor > first;
                 if let Some(l) = limit {
                     events.drain(..events.len().saturating_sub(l));
                 }
-                let before = events.first().map_or(to_i64(upper) + 1, |e| e.id.seq);
+                let before = if !full && floor > first {
+                    to_i64(floor)
+                } else {
+                    events.first().map_or(to_i64(upper) + 1, |e| e.id.seq)
+                };
                 let after = match &query.start {
                     Start::Before(c) => events.last().map_or(c.get(0) - 1, |e| e.id.seq),
                     _ => to_i64(last),
@@ -762,6 +785,7 @@ impl Nats {
             events,
             before: Cursor(vec![before.max(0)]),
             after: Cursor(vec![after.max(0)]),
+            more,
         })
     }
 

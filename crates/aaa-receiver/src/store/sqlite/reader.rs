@@ -99,7 +99,9 @@ impl Reader {
     /// Each file is read in one read transaction (one snapshot), in id order, and the files are
     /// merged by write time, then file, then id. A cursor holds an id per file, which pages
     /// exactly: the events a page leaves out of a file are all older than the page (or all
-    /// newer, reading forward).
+    /// newer, reading forward). With [`EventQuery::examine`], each file is read only over that
+    /// many ids next to where the listing starts (ids grow by one per event, so that is about
+    /// as many events), and the cursor moves past the ids looked at.
     pub(crate) fn list(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
         let limit = query.limit.map_or(-1, to_i64);
         let forward = matches!(query.start, Start::After(_));
@@ -114,15 +116,35 @@ impl Reader {
             if forward { "ASC" } else { "DESC" }
         );
         let text = query.text.as_ref().map(|t| t.as_bytes().to_vec());
+        let examine = query.examine.map(to_i64);
         let mut all = Vec::new();
-        let mut newest = Vec::with_capacity(self.files.len());
+        // Per file: its newest id, and the ids looked at, low and high exclusive.
+        let mut scans = Vec::with_capacity(self.files.len());
+        let mut cut = false;
         for (k, file) in self.files.iter().enumerate() {
-            let (low, high) = match &query.start {
-                Start::Newest => (0, i64::MAX),
-                Start::After(c) => (c.get(k), i64::MAX),
+            let tx = file.conn.unchecked_transaction()?;
+            let max: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
+            let (mut low, mut high) = match &query.start {
+                Start::Newest => (0, max.saturating_add(1)),
+                Start::After(c) => (c.get(k), max.saturating_add(1)),
                 Start::Before(c) => (0, c.get(k)),
             };
-            let tx = file.conn.unchecked_transaction()?;
+            if let Some(n) = examine {
+                if forward {
+                    high = high.min(low.saturating_add(n).saturating_add(1));
+                    cut |= high <= max;
+                } else {
+                    low = low.max(high.saturating_sub(n).saturating_sub(1));
+                    if low > 0 {
+                        let min: i64 =
+                            tx.query_row("SELECT COALESCE(MIN(id), 0) FROM events", [], |r| {
+                                r.get(0)
+                            })?;
+                        cut |= min > 0 && min <= low;
+                    }
+                }
+            }
             let mut rows = {
                 let mut stmt = tx.prepare_cached(&sql)?;
                 stmt.query_map(
@@ -139,10 +161,8 @@ impl Reader {
                 )?
                 .collect::<Result<Vec<_>, _>>()?
             };
-            let max: i64 =
-                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
             tx.commit()?;
-            newest.push(max);
+            scans.push((max, low, high));
             all.append(&mut rows);
         }
         all.sort_by_key(StoredEvent::order_key);
@@ -156,7 +176,7 @@ impl Reader {
         }
         let mut before = Cursor::default();
         let mut after = Cursor::default();
-        for (k, max) in newest.into_iter().enumerate() {
+        for (k, (max, low, high)) in scans.into_iter().enumerate() {
             let ids = all.iter().filter(|e| e.id.part == k).map(|e| e.id.seq);
             let (lo, hi) = ids.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), id| {
                 (
@@ -165,13 +185,22 @@ impl Reader {
                 )
             });
             // With nothing of this file in the page, the page's edges in it are where the
-            // query started, or (for an edge nothing lies beyond) the file's end.
+            // query started, or (for an edge nothing lies beyond) the file's end. A page that
+            // is not full looked at every id it was allowed to: it ends where the look ended.
             let (b, a) = match &query.start {
+                Start::Newest if !full && examine.is_some() => (low + 1, max),
                 Start::Newest => (lo.unwrap_or(max + 1), max),
+                Start::Before(c) if !full && examine.is_some() => {
+                    (low + 1, hi.unwrap_or(c.get(k) - 1))
+                }
                 Start::Before(c) => (lo.unwrap_or(c.get(k)), hi.unwrap_or(c.get(k) - 1)),
                 Start::After(c) => (
                     lo.unwrap_or(c.get(k) + 1),
-                    hi.unwrap_or(if full { c.get(k) } else { max.max(c.get(k)) }),
+                    hi.unwrap_or(if full {
+                        c.get(k)
+                    } else {
+                        (high - 1).min(max).max(c.get(k))
+                    }),
                 ),
             };
             before.set(k, b.max(0));
@@ -181,6 +210,7 @@ impl Reader {
             events: all,
             before,
             after,
+            more: full || cut,
         })
     }
 
