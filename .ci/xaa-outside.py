@@ -12,7 +12,9 @@
    event stored once, with a key that holds the event_uuid seen on the raw stream;
 6. the published real X Activity API bodies (never part of the repository): `aaa parse` decodes
    each with its event type, and a copy re-serialized here (compact, keys sorted, ASCII-escaped)
-   gets the same key.
+   gets the same key;
+7. docs/xaa.md's step-by-step walkthrough, run as written (ports aside) by bash, its events
+   stored once each.
 
 Usage: xaa-outside.py PATH/TO/aaa PATH/TO/realdata
 """
@@ -21,6 +23,7 @@ import base64
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
 import tempfile
@@ -219,6 +222,70 @@ def check_real_bodies(aaa, realdata):
                           "and keep their key when re-serialized three ways")
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check_walkthrough(aaa):
+    """docs/xaa.md's step-by-step block, run as written in a directory of its own (only its two
+    ports changed to free ones, and a wait for each server it starts in the background)."""
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "xaa.md")).read()
+    after = doc.split("Or step by step.", 1)[1]
+    block = after.split("```sh\n", 1)[1].split("```", 1)[0]
+    emulator, receiver = free_port(), free_port()
+    block = block.replace("127.0.0.1:8181", f"127.0.0.1:{emulator}")
+    block = block.replace("127.0.0.1:8080", f"127.0.0.1:{receiver}")
+    wait_port = ("until python3 -c 'import socket,sys; socket.create_connection((\"127.0.0.1\", "
+                 "int(sys.argv[1])), 1)' {} 2>/dev/null; do sleep 0.1; done")
+    wait_stream = ("until python3 -c 'import json,sys,urllib.request; "
+                   "sys.exit(not any(json.load(urllib.request.urlopen(sys.argv[1]))"
+                   "[\"streams\"].values()))' "
+                   f"http://127.0.0.1:{emulator}/_emulator/activity 2>/dev/null; "
+                   "do sleep 0.1; done")
+    lines = []
+    for line in block.splitlines():
+        lines.append(line)
+        code = line.split("#", 1)[0].strip()
+        if code.startswith("aaa emulate") and code.endswith("&"):
+            lines.append(wait_port.format(emulator))
+        elif code.startswith("aaa serve") and code.endswith("&"):
+            lines.append(wait_port.format(receiver))
+        elif code.startswith("aaa activity stream") and code.endswith("&"):
+            lines.append(wait_stream)
+    script = "\n".join(
+        ["set -e", "trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT"] + lines + [
+            # The posts come by webhook and by stream: wait for all five events, then a little
+            # longer for the second copies, which must not be stored.
+            "for i in $(seq 300); do",
+            "  [ \"$(aaa events list --data-dir ./data --json | wc -l)\" -ge 5 ] && break",
+            "  sleep 0.1",
+            "done",
+            "sleep 1",
+            "aaa events list --data-dir ./data --json > events.json",
+        ])
+    work = tempfile.mkdtemp(prefix="aaa-xaa-walkthrough-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AAA_")}
+    env["PATH"] = os.path.dirname(os.path.abspath(aaa)) + os.pathsep + env.get("PATH", "")
+    try:
+        res = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True,
+                             text=True, timeout=180)
+        expect(res.returncode == 0,
+               f"docs/xaa.md's walkthrough runs as written: exit {res.returncode}"
+               + ("" if res.returncode == 0 else f"\n{res.stdout}\n{res.stderr}"))
+        events = [json.loads(l) for l in open(os.path.join(work, "events.json"))]
+        kinds = sorted(e["kind"] for e in events)
+        keys = [e["key"] for e in events]
+        expect(kinds == ["dm.received", "news.new"] + ["post.create"] * 3
+               and len(set(keys)) == 5,
+               f"the walkthrough's events stored once each: {keys}")
+    finally:
+        subprocess.run(["rm", "-rf", work])
+
+
 def main():
     aaa, realdata = sys.argv[1], sys.argv[2]
     procs = []
@@ -303,6 +370,7 @@ def main():
                "every stored key holds an event_uuid seen on the raw stream")
 
         check_real_bodies(aaa, realdata)
+        check_walkthrough(aaa)
     finally:
         for p in reversed(procs):
             p.terminate()

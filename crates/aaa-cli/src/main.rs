@@ -53,10 +53,11 @@ enum Command {
     /// Try everything on this machine: emulator + receiver, a registered webhook, one event of
     /// every kind shown as it is stored.
     Dev(dev::Args),
-    /// Run a local stand-in for X (management API, signed deliveries with retries, replay);
-    /// prints its credentials as one JSON line.
+    /// Run a local stand-in for X (management API, signed deliveries with retries, replay, the
+    /// X Activity API's subscriptions and stream); prints its credentials as one JSON line.
     Emulate(emulate::Args),
-    /// Inject activities into a running `aaa emulate`, delivered to every subscribed webhook.
+    /// Inject activities into a running `aaa emulate`, delivered to every subscribed webhook (X
+    /// Activity API events also to open activity streams).
     Trigger(trigger::Args),
     /// Register, list, validate and delete webhooks with X's management API.
     Webhooks(Box<manage::WebhooksArgs>),

@@ -307,3 +307,55 @@ fn trigger_delivers_xaa_event_types() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// A loopback server that answers every request with HTTP 200 and `body`, for answers the
+/// emulator never gives; its base URL.
+fn canned(body: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+/// X's bulk delete reports each id; one answered `"deleted": false` was not deleted, however
+/// it is reported, and the command says so and exits 1.
+#[test]
+fn a_bulk_delete_answered_deleted_false_is_a_failure() {
+    let base = canned(
+        r#"{"data":[{"subscription_id":"11","deleted":true},{"subscription_id":"12","deleted":false}],"meta":{"total_subscriptions":1}}"#,
+    );
+    let (code, out, err) = aaa_env(
+        &[
+            "activity",
+            "subscriptions",
+            "delete",
+            "11",
+            "12",
+            "--base-url",
+            &base,
+            "--bearer-token",
+            "t",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "stdout: {out}\nstderr: {err}");
+    assert!(out.contains("subscription 11 deleted"), "{out}");
+    assert!(!out.contains("subscription 12 deleted"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("1 of 2") && err.contains("12"), "{err}");
+}

@@ -1109,6 +1109,35 @@ async fn a_direction_filter_gets_only_events_going_that_way() {
     );
 }
 
+/// X's filter column: `news.new` filters on a keyword, every other type on a user id. The other
+/// filter is refused, as a `direction` is where the type has none, rather than making a
+/// subscription that no event would ever match.
+#[tokio::test]
+async fn each_type_takes_the_filter_x_lists_for_it() {
+    let h = Harness::start(|_| {}).await;
+    for (body, parameter) in [
+        (
+            json!({"event_type":"post.create","filter":{"user_id":ALICE,"keyword":"ferry"}}),
+            "filter.keyword",
+        ),
+        (
+            json!({"event_type":"news.new","filter":{"keyword":"ferry","user_id":ALICE}}),
+            "filter.user_id",
+        ),
+    ] {
+        let r = h.create(As::App, body.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);
+        assert_eq!(r.json["errors"][0]["parameter"], parameter, "{body}");
+    }
+    let r = h
+        .create(
+            As::App,
+            json!({"event_type":"news.new","filter":{"keyword":"ferry"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}
+
 #[tokio::test]
 async fn stream_connects_are_counted_per_window() {
     let h = Harness::start(|o| o.activity.stream_connects = 2).await;

@@ -279,7 +279,12 @@ async fn delete(client: &Client, ids: Vec<String>, json: bool) -> Result<(), Fai
             .await?
             .into_data();
         for d in &answer.deleted {
-            report(d.subscription_id.as_str(), d.deleted != Some(false), None)?;
+            let id = d.subscription_id.as_str();
+            let deleted = d.deleted != Some(false);
+            report(id, deleted, None)?;
+            if !deleted {
+                failed.push(format!("{id} (not deleted)"));
+            }
         }
         for e in &answer.errors {
             let id = e.subscription_id.as_ref().map_or("?", |s| s.as_str());

@@ -329,6 +329,24 @@ fn create_checked(emulator: &Emulator, caller: &Caller, body: &[u8]) -> Response
                 "filter.user_id",
             );
         }
+        // The other filter would match no event: news items happen to no user, and only news
+        // items carry a keyword.
+        FilterKind::Keyword if user_id.is_some() => {
+            return invalid(
+                &format!(
+                    "The `user_id` filter is not supported for {ty}: it filters on a `keyword`."
+                ),
+                "filter.user_id",
+            );
+        }
+        FilterKind::UserId if keyword.is_some() => {
+            return invalid(
+                &format!(
+                    "The `keyword` filter is not supported for {ty}: it filters on a `user_id`."
+                ),
+                "filter.keyword",
+            );
+        }
         _ => {}
     }
     if let Some(d) = &filter.direction {
