@@ -27,7 +27,7 @@ pub(crate) struct ServeOps {
     /// this receiver serves).
     #[arg(long, value_name = "URL", requires = "manage")]
     webhook_url: Option<String>,
-    /// How often the watchdog lists the webhooks (X allows 15 lists per 15 minutes).
+    /// How often the watchdog lists the webhooks (X allows 15 lists per 15 minutes on v1.1, 450 on v2).
     #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::events::parse_duration)]
     watchdog_interval: Duration,
     /// How old an outage window's start and end must be before it is replayed: X's 31m,10m

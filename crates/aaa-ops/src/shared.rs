@@ -102,7 +102,7 @@ impl Board {
 pub struct Manage {
     /// The management client, with the app's credentials.
     pub client: Client,
-    /// How often the webhooks are listed (X allows 15 lists per 15 minutes).
+    /// How often the webhooks are listed (X allows 15 lists per 15 minutes on v1.1, 450 on v2).
     pub interval: Duration,
     /// The webhook URL X delivers to, when known; otherwise a webhook points at this receiver
     /// when its URL's path is one the receiver takes deliveries on.
