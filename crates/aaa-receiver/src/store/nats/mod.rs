@@ -623,26 +623,10 @@ impl Nats {
         if from > to || from == 0 {
             return Ok(out);
         }
-        let s = self.stream().await?;
-        let mut consumer: consumer::PullConsumer = s
-            .create_consumer(consumer::pull::Config {
-                filter_subject: filter,
-                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: from,
-                },
-                ack_policy: consumer::AckPolicy::None,
-                inactive_threshold: Duration::from_secs(30),
-                memory_storage: true,
-                num_replicas: 1,
-                ..consumer::pull::Config::default()
-            })
-            .await
-            .map_err(|e| unavailable("cannot read the stream", &e))?;
-        let pending = consumer
-            .info()
-            .await
-            .map_err(|e| unavailable("cannot read the stream", &e))?
-            .num_pending;
+        let start = consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: from,
+        };
+        let (s, consumer, pending) = self.reader(filter, start).await?;
         let name = consumer.cached_info().name.clone();
         let result = async {
             if pending == 0 {
@@ -837,10 +821,24 @@ impl Nats {
 
     /// How many messages there are on `filter`.
     async fn count(&self, filter: String) -> Result<u64, StoreError> {
+        let (s, consumer, n) = self.reader(filter, consumer::DeliverPolicy::All).await?;
+        let _ = s.delete_consumer(&consumer.cached_info().name).await;
+        Ok(n)
+    }
+
+    /// An ephemeral, unacknowledged, in-memory consumer of `filter` starting at `start` (the
+    /// caller deletes it when done; the server drops it after 30 s idle if the caller cannot),
+    /// with the stream it reads and how many messages it has pending.
+    async fn reader(
+        &self,
+        filter: String,
+        start: consumer::DeliverPolicy,
+    ) -> Result<(stream::Stream, consumer::PullConsumer, u64), StoreError> {
         let s = self.stream().await?;
         let mut consumer: consumer::PullConsumer = s
             .create_consumer(consumer::pull::Config {
                 filter_subject: filter,
+                deliver_policy: start,
                 ack_policy: consumer::AckPolicy::None,
                 inactive_threshold: Duration::from_secs(30),
                 memory_storage: true,
@@ -849,14 +847,12 @@ impl Nats {
             })
             .await
             .map_err(|e| unavailable("cannot read the stream", &e))?;
-        let n = consumer
+        let pending = consumer
             .info()
             .await
             .map_err(|e| unavailable("cannot read the stream", &e))?
             .num_pending;
-        let name = consumer.cached_info().name.clone();
-        let _ = s.delete_consumer(&name).await;
-        Ok(n)
+        Ok((s, consumer, pending))
     }
 
     pub(crate) async fn counts(&self) -> Result<StoreCounts, StoreError> {
