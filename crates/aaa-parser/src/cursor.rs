@@ -200,6 +200,23 @@ impl<'a> Cursor<'a> {
         Ok(Span::new(start, end))
     }
 
+    /// At an opening quote: like [`Cursor::string`], and whether the string may hold escapes
+    /// (`false` means it has none; `true` that it went the careful way, which it takes for
+    /// every backslash).
+    #[inline(always)]
+    pub(crate) fn string_escaped(&mut self) -> R<(Span, bool)> {
+        let start = self.pos + 1;
+        let mut win = self.win;
+        let found = match string_close_in(&mut win, self.b, start) {
+            Ok(j) => Ok((j, false)),
+            Err(j) => self.string_escapes(&mut win, j).map(|j| (j, true)),
+        };
+        self.win = win;
+        let (end, escaped) = found?;
+        self.pos = end + 1;
+        Ok((Span::new(start, end), escaped))
+    }
+
     /// Validates string contents from `i`; returns the index of the closing quote.
     #[inline(always)]
     fn string_end(&mut self, i: usize) -> R<usize> {

@@ -121,11 +121,8 @@ impl Scanner<'_> {
                     return Err(c.unexpected());
                 }
                 let key_at = c.pos;
-                let key = c.string()?;
+                let (key, escaped) = c.string_escaped()?;
                 let body = c.b;
-                let escaped = body
-                    .get(key.start as usize..key.end as usize)
-                    .is_some_and(|k| k.contains(&b'\\'));
                 // Keys are compared as JSON defines them, after unescaping (X never escapes
                 // them, so the copy is only made for odd input).
                 let name = key_text(body, key, escaped);
