@@ -5,19 +5,6 @@
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Marks (with the high bit) every byte of `w` that is `"`, `\` or below 0x20. Bytes above the
-/// lowest marked one may be marked spuriously; the lowest mark is always exact.
-#[inline(always)]
-const fn string_specials(w: u64) -> u64 {
-    // `^ 0x02` maps `"` to 0x20 and keeps the control bytes below 0x20, so one "below 0x21" test
-    // finds both; `^ b'\\'` maps a backslash to zero. A subtraction borrows out of a byte only
-    // when that byte is itself marked. Every byte of `t` and `u` has the high bit of the byte of
-    // `w`, so `!w` keeps the marks of bytes below 0x80 for both.
-    let t = w ^ (LO * 0x02);
-    let u = w ^ (LO * b'\\' as u64);
-    (t.wrapping_sub(LO * 0x21) | u.wrapping_sub(LO)) & !w & HI
-}
-
 /// Marks every byte of `w` that equals `c`; the lowest mark is exact.
 #[inline(always)]
 pub(crate) const fn equal_to(w: u64, c: u8) -> u64 {
@@ -62,12 +49,102 @@ fn find(b: &[u8], mut i: usize, mark: impl Fn(u64) -> u64, is: impl Fn(u8) -> bo
     i.max(b.len())
 }
 
-/// Index of the first `"`, `\` or control byte at or after `i`, or `b.len()` if there is none.
+/// The special bytes of strings (`"`, `\\`, control bytes) in a window of 64 bytes of the
+/// input, kept from one string to the next: the strings of a member (`"key":"value"`) and of
+/// its neighbours usually fall in one window, so the search for a string's end is a shift and a
+/// bit scan, not a new load that the next step has to wait for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    at: usize,
+    mask: u64,
+}
+
+impl Window {
+    /// A window that covers nothing.
+    pub(crate) const fn new() -> Window {
+        // Any position minus `at` (wrapping) is far beyond 64.
+        Window {
+            at: usize::MAX / 2,
+            mask: 0,
+        }
+    }
+
+    /// The index of the first `"`, `\\` or control byte at or after `i`; `b.len()` (or `i`, if
+    /// it is past the end) when there is none.
+    #[inline(always)]
+    pub(crate) fn next_special(&mut self, b: &[u8], mut i: usize) -> usize {
+        let off = i.wrapping_sub(self.at);
+        if off < 64 {
+            let m = self.mask >> off;
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i = self.at + 64;
+        }
+        self.refill(b, i)
+    }
+
+    /// Moves the window to start at `i`, and on until it holds a special byte.
+    #[inline(always)]
+    fn refill(&mut self, b: &[u8], mut i: usize) -> usize {
+        loop {
+            self.at = i;
+            self.mask = window_mask(b, i);
+            if self.mask != 0 {
+                return i + self.mask.trailing_zeros() as usize;
+            }
+            i += 64;
+        }
+    }
+}
+
+/// Bit `k` is set for each byte `b[at + k]` that is `"`, `\\` or a control byte; bytes past the
+/// end count as control bytes.
 #[inline(always)]
-pub(crate) fn find_special(b: &[u8], i: usize) -> usize {
-    find(b, i, string_specials, |c| {
-        c == b'"' || c == b'\\' || c < 0x20
-    })
+fn window_mask(b: &[u8], at: usize) -> u64 {
+    match b.get(at..).and_then(<[u8]>::first_chunk::<64>) {
+        Some(chunk) => crate::simd::string_specials64(chunk),
+        None => window_mask_tail(b, at),
+    }
+}
+
+#[inline(never)]
+fn window_mask_tail(b: &[u8], at: usize) -> u64 {
+    let mut chunk = [0u8; 64];
+    let rest = b.get(at..).unwrap_or_default();
+    if let Some(head) = chunk.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    crate::simd::string_specials64(&chunk)
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace (or `b.len()`).
+#[inline(always)]
+pub(crate) fn skip_ws(b: &[u8], i: usize) -> usize {
+    // Every whitespace byte is at most b' ', and compact bodies have almost none.
+    match b.get(i) {
+        Some(&c) if c <= b' ' => skip_ws_run(b, i),
+        _ => i,
+    }
+}
+
+#[inline(never)]
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
+    const SPACES: u64 = LO * b' ' as u64;
+    loop {
+        // Indentation eight spaces at a time.
+        while b
+            .get(i..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .is_some_and(|w| u64::from_le_bytes(*w) == SPACES)
+        {
+            i += 8;
+        }
+        match b.get(i) {
+            Some(&c) if is_ws(c) => i += 1,
+            _ => return i,
+        }
+    }
 }
 
 /// Index of the first `"` or `\` at or after `i`, or `b.len()`.
@@ -127,19 +204,6 @@ pub(crate) fn hex4_at(b: &[u8], at: usize) -> Option<u16> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn specials_mask_finds_the_first_special_byte() {
-        for (i, special) in [b'"', b'\\', 0x00, 0x1f].into_iter().enumerate() {
-            for at in 0..8 {
-                let mut w = *b"abcdefgh";
-                w[at] = special;
-                let m = string_specials(u64::from_le_bytes(w));
-                assert_eq!(m.trailing_zeros() as usize / 8, at, "case {i} at {at}");
-            }
-        }
-        assert_eq!(string_specials(u64::from_le_bytes(*b"\xc3\xa9 ~!#$%")), 0);
-    }
-
     fn naive(b: &[u8], from: usize, is: impl Fn(u8) -> bool) -> usize {
         (from..b.len()).find(|&i| is(b[i])).unwrap_or(b.len())
     }
@@ -147,7 +211,7 @@ mod tests {
     #[test]
     fn searches_stop_at_every_offset() {
         for special in [b'"', b'\\', 0x00, 0x1f] {
-            for len in 0..48 {
+            for len in 0..80 {
                 for at in 0..=len {
                     let mut b = vec![b'a'; len];
                     if at < len {
@@ -156,10 +220,15 @@ mod tests {
                     // Bytes around the specials that are close to them in value.
                     b.extend_from_slice(b"\x7f !#[]\x80\xff");
                     for from in 0..=at.min(len) {
+                        let special = |c: u8| matches!(c, b'"' | b'\\' | 0..=0x1f);
+                        // A fresh window, and one kept from a search that started earlier.
                         assert_eq!(
-                            find_special(&b, from),
-                            naive(&b, from, |c| matches!(c, b'"' | b'\\' | 0..=0x1f))
+                            Window::new().next_special(&b, from),
+                            naive(&b, from, special)
                         );
+                        let mut kept = Window::new();
+                        kept.next_special(&b, 0);
+                        assert_eq!(kept.next_special(&b, from), naive(&b, from, special));
                         assert_eq!(
                             find_quote_or_backslash(&b, from),
                             naive(&b, from, |c| matches!(c, b'"' | b'\\'))
@@ -169,9 +238,33 @@ mod tests {
                 }
             }
         }
-        assert_eq!(find_special(b"abc", 3), 3);
-        assert_eq!(find_special(b"abc", 7), 7);
+        assert_eq!(Window::new().next_special(b"abc", 3), 3);
+        assert_eq!(Window::new().next_special(b"abc", 7), 7);
         assert_eq!(find_backslash(b"abc", 0), 3);
+    }
+
+    #[test]
+    fn a_window_walks_a_long_input_special_by_special() {
+        // Specials every few bytes over several windows, found one after the other from one
+        // kept window, as the scan does.
+        let mut b = Vec::new();
+        for i in 0..500usize {
+            b.extend_from_slice(&b"abcdefghij"[..i % 11 % 10]);
+            b.push([b'"', b'\\', 0x01, 0x1f][i % 4]);
+        }
+        let mut w = Window::new();
+        let mut from = 0;
+        let mut seen = 0;
+        while from < b.len() {
+            let at = w.next_special(&b, from);
+            assert_eq!(
+                at,
+                naive(&b, from, |c| matches!(c, b'"' | b'\\' | 0..=0x1f))
+            );
+            seen += usize::from(at < b.len());
+            from = at + 1;
+        }
+        assert_eq!(seen, 500);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod bytes;
 mod cursor;
@@ -11,6 +11,7 @@ mod key;
 mod kind;
 mod raw;
 mod scan;
+mod simd;
 
 pub use decode::DecodeError;
 pub use error::{ScanError, ScanErrorKind};

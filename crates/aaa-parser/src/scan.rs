@@ -3,7 +3,7 @@
 use aaa_model::EventKind;
 use arrayvec::ArrayVec;
 
-use crate::cursor::{Cursor, Scalar, Span};
+use crate::cursor::{Cursor, Fault, Found, R, Scalar, Span};
 use crate::error::{ScanError, ScanErrorKind};
 use crate::event::EventRef;
 use crate::key::{self, KeySpec};
@@ -69,8 +69,10 @@ pub fn scan(body: &[u8]) -> Result<Envelope<'_>, ScanError> {
             spill: Vec::new(),
         },
     };
-    s.envelope()?;
-    Ok(s.env)
+    match s.envelope() {
+        Ok(()) => Ok(s.env),
+        Err(Fault) => Err(s.c.error()),
+    }
 }
 
 /// The text of a key: its raw bytes, or, when it had escapes, the unescaped string.
@@ -94,7 +96,7 @@ struct Scanner<'a> {
 }
 
 impl Scanner<'_> {
-    fn envelope(&mut self) -> Result<(), ScanError> {
+    fn envelope(&mut self) -> R<()> {
         let c = &mut self.c;
         match c.ws_peek() {
             Some(b'{') => {}
@@ -102,9 +104,9 @@ impl Scanner<'_> {
                 let start = c.pos;
                 c.skip_value(0)?;
                 self.end()?;
-                return Err(ScanError::new(ScanErrorKind::NotAnObject, start));
+                return Err(self.c.fail(start, ScanErrorKind::NotAnObject));
             }
-            None => return c.unexpected(),
+            None => return Err(c.unexpected()),
         }
         c.enter(1)?;
         c.pos += 1;
@@ -116,19 +118,19 @@ impl Scanner<'_> {
             loop {
                 let c = &mut self.c;
                 if c.ws_peek() != Some(b'"') {
-                    return c.unexpected();
+                    return Err(c.unexpected());
                 }
                 let key_at = c.pos;
-                let (key, escaped) = c.string()?;
+                let (key, escaped) = c.string_escaped()?;
                 let body = c.b;
                 // Keys are compared as JSON defines them, after unescaping (X never escapes
                 // them, so the copy is only made for odd input).
                 let name = key_text(body, key, escaped);
                 if keys.iter().any(|&(k, e)| key_text(body, k, e) == name) {
-                    return Err(ScanError::new(ScanErrorKind::DuplicateKey, key_at));
+                    return Err(c.fail(key_at, ScanErrorKind::DuplicateKey));
                 }
                 if keys.try_push((key, escaped)).is_err() {
-                    return Err(ScanError::new(ScanErrorKind::TooManyKeys, key_at));
+                    return Err(c.fail(key_at, ScanErrorKind::TooManyKeys));
                 }
                 c.expect(b':')?;
                 has_events |= self.member(&name, key)?;
@@ -139,7 +141,7 @@ impl Scanner<'_> {
                         c.pos += 1;
                         break;
                     }
-                    _ => return c.unexpected(),
+                    _ => return Err(c.unexpected()),
                 }
             }
         }
@@ -147,31 +149,31 @@ impl Scanner<'_> {
         if has_events {
             Ok(())
         } else {
-            Err(ScanError::new(ScanErrorKind::NotAnEnvelope, 0))
+            Err(self.c.fail(0, ScanErrorKind::NotAnEnvelope))
         }
     }
 
     /// Only whitespace may follow the top-level value.
-    fn end(&mut self) -> Result<(), ScanError> {
+    fn end(&mut self) -> R<()> {
         match self.c.ws_peek() {
             None => Ok(()),
-            Some(_) => self.c.err(ScanErrorKind::TrailingCharacters),
+            Some(_) => Err(self.c.fail_here(ScanErrorKind::TrailingCharacters)),
         }
     }
 
     /// Scans the value of one top-level member; returns whether the key is an event key.
-    fn member(&mut self, name: &[u8], key: Span) -> Result<bool, ScanError> {
+    fn member(&mut self, name: &[u8], key: Span) -> R<bool> {
         let peek = self.c.ws_peek();
         if let Some(kind) = EventKind::from_envelope_key(name) {
             let spec = key::spec(kind);
             if kind.is_array() {
                 if peek != Some(b'[') {
-                    return self.c.err(ScanErrorKind::WrongEventShape);
+                    return Err(self.c.fail_here(ScanErrorKind::WrongEventShape));
                 }
                 self.array(|s| s.known(kind, spec), true)?;
             } else {
                 if peek != Some(b'{') {
-                    return self.c.err(ScanErrorKind::WrongEventShape);
+                    return Err(self.c.fail_here(ScanErrorKind::WrongEventShape));
                 }
                 self.known(kind, spec)?;
             }
@@ -180,9 +182,9 @@ impl Scanner<'_> {
         match name {
             b"for_user_id" => {
                 let span = match peek {
-                    Some(b'"') => self.c.string()?.0,
+                    Some(b'"') => self.c.string()?,
                     Some(b'-' | b'0'..=b'9') => self.c.number()?,
-                    _ => return self.c.err(ScanErrorKind::InvalidForUserId),
+                    _ => return Err(self.c.fail_here(ScanErrorKind::InvalidForUserId)),
                 };
                 self.env.for_user_id = Some(span);
                 Ok(false)
@@ -218,11 +220,7 @@ impl Scanner<'_> {
 
     /// At `[`: calls `each` at every element that is an object. Other elements are an error
     /// when `strict`, and are validated and skipped otherwise.
-    fn array(
-        &mut self,
-        mut each: impl FnMut(&mut Self) -> Result<(), ScanError>,
-        strict: bool,
-    ) -> Result<(), ScanError> {
+    fn array(&mut self, mut each: impl FnMut(&mut Self) -> R<()>, strict: bool) -> R<()> {
         self.c.enter(2)?;
         self.c.pos += 1;
         if self.c.ws_peek() == Some(b']') {
@@ -232,7 +230,7 @@ impl Scanner<'_> {
         loop {
             match self.c.ws_peek() {
                 Some(b'{') => each(self)?,
-                Some(_) if strict => return self.c.err(ScanErrorKind::EventNotObject),
+                Some(_) if strict => return Err(self.c.fail_here(ScanErrorKind::EventNotObject)),
                 _ => self.c.skip_value(2)?,
             }
             match self.c.ws_peek() {
@@ -241,25 +239,26 @@ impl Scanner<'_> {
                     self.c.pos += 1;
                     return Ok(());
                 }
-                _ => return self.c.unexpected(),
+                _ => return Err(self.c.unexpected()),
             }
         }
     }
 
     /// At `{`: walks one event, collecting what its key needs.
-    fn walk(
-        &mut self,
-        spec: &KeySpec,
-    ) -> Result<(Span, [Option<Scalar>; key::MAX_WANTS]), ScanError> {
+    fn walk(&mut self, spec: &KeySpec) -> R<(Span, [Option<Scalar>; key::MAX_WANTS])> {
         let start = self.c.pos;
         let mut out = [None; key::MAX_WANTS];
         let depth = 3;
         let active = u16::MAX >> (16 - spec.wants.len());
-        self.c.fields(depth, spec.wants, 0, active, &mut out)?;
+        let mut found = Found {
+            out: &mut out,
+            settled: 0,
+        };
+        self.c.fields(depth, spec.wants, 0, active, &mut found)?;
         Ok((Span::new(start, self.c.pos), out))
     }
 
-    fn known(&mut self, kind: EventKind, spec: &'static KeySpec) -> Result<(), ScanError> {
+    fn known(&mut self, kind: EventKind, spec: &'static KeySpec) -> R<()> {
         let (range, found) = self.walk(spec)?;
         let kind = match spec.type_slot {
             Some(slot) => {
@@ -272,7 +271,7 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn unknown(&mut self, key: Span) -> Result<(), ScanError> {
+    fn unknown(&mut self, key: Span) -> R<()> {
         let spec = &key::UNKNOWN;
         let (range, found) = self.walk(spec)?;
         self.push(Tag::Unknown(key), range, spec, &found);
@@ -280,7 +279,7 @@ impl Scanner<'_> {
     }
 
     /// At `{` of a top-level `data` member: an X Activity API event if it has an `event_type`.
-    fn activity(&mut self) -> Result<bool, ScanError> {
+    fn activity(&mut self) -> R<bool> {
         let spec = &key::ACTIVITY;
         let (range, found) = self.walk(spec)?;
         let Some(event_type) = found[key::ACTIVITY_TYPE] else {
