@@ -46,7 +46,7 @@ pub(crate) struct ServeOps {
         hide_env_values = true,
         value_name = "TOKEN"
     )]
-    dashboard_token: Option<String>,
+    dashboard_token: Option<TokenSecret>,
     /// Base URL of X's API for --manage [default: https://api.x.com].
     #[arg(long, env = "AAA_BASE_URL", value_name = "URL")]
     base_url: Option<String>,
@@ -159,7 +159,10 @@ impl ServeOps {
             .map_err(|e| Failure::new(e.to_string()))?;
         let dashboard = self.dashboard.map(|addr| {
             let mut d = DashboardConfig::new(addr);
-            d.access_token.clone_from(&self.dashboard_token);
+            d.access_token = self
+                .dashboard_token
+                .as_ref()
+                .map(|t| String::from_utf8_lossy(t.expose_secret()).into_owned());
             d
         });
         Ok(Plan { config, dashboard })
@@ -192,7 +195,7 @@ impl Plan {
                 let d = Dashboard::start(d, receiver, board, Some(ops.journal().clone()))
                     .await
                     .map_err(|e| Failure::usage(e.to_string()))?;
-                eprintln!("aaa: dashboard on {}", d.url());
+                eprintln!("aaa: dashboard on {}", d.public_url());
                 Some(d)
             }
             None => None,

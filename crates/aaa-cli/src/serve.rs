@@ -25,7 +25,7 @@ pub(crate) struct Args {
     path: String,
     /// The app's consumer secret (single-app mode).
     #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: Option<String>,
+    consumer_secret: Option<ConsumerSecret>,
     /// Directory of the event store.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -82,7 +82,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         apps.push(AppConfig {
             name: "default".into(),
             path: args.path.clone(),
-            consumer_secrets: vec![ConsumerSecret::new(secret.as_str())],
+            consumer_secrets: vec![secret.clone()],
         });
     }
     let mut store_config = StoreConfig::new("./aaa-data");

@@ -417,6 +417,20 @@ async fn an_access_token_guards_the_dashboard() {
     let dashboard = start("127.0.0.1:0", Some(token)).await.unwrap();
     let url = dashboard.url();
     assert!(url.ends_with(&format!("/?token={token}")), "{url}");
+    // What is printed, and Debug output, never carry the token.
+    let printed = dashboard.public_url();
+    assert!(
+        !printed.contains(token) && printed.contains("?token=TOKEN"),
+        "{printed}"
+    );
+    assert!(!format!("{dashboard:?}").contains(token));
+    let mut config = DashboardConfig::new("127.0.0.1:0".parse().unwrap());
+    config.access_token = Some(token.to_owned());
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains(token) && debug.contains("<redacted>"),
+        "{debug}"
+    );
     let client = http();
     let base = url.split('?').next().unwrap().to_owned();
     for bad in [base.clone(), format!("{base}?token=wrong-but-long-enough")] {
