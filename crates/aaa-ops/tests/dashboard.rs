@@ -289,6 +289,10 @@ async fn the_dashboard_serves_its_page_from(store: Store, name: &str) {
     assert_eq!(one["can_redeliver"], true);
     let none = get(&client, &format!("{base}api/event?id=0:999999")).await;
     assert_eq!(none.status, 404);
+    for odd in ["0:0", "0:-1", "9:1", "18446744073709551615:1"] {
+        let none = get(&client, &format!("{base}api/event?id={odd}")).await;
+        assert_eq!(none.status, 404, "{odd}: {}", none.text());
+    }
 
     // The counters: by outcome, by kind, in the store, and over time.
     let stats = eventually(BOUND, "the counters", || {

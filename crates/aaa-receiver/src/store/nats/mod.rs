@@ -797,6 +797,10 @@ impl Nats {
     }
 
     async fn raw(&self, seq: u64) -> Result<Option<jetstream::message::StreamMessage>, StoreError> {
+        // Sequences start at 1; JetStream answers 0 with "bad request", not "no message".
+        if seq == 0 {
+            return Ok(None);
+        }
         let s = self.stream().await?;
         match s.get_raw_message(seq).await {
             Ok(m) => Ok(Some(m)),
