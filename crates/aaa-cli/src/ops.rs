@@ -38,8 +38,8 @@ pub(crate) struct ServeOps {
     /// --dashboard-token).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8081")]
     dashboard: Option<SocketAddr>,
-    /// The dashboard's access token (at least 16 characters), required when it is bound to a
-    /// non-loopback address.
+    /// The dashboard's access token (at least 16 letters, digits, `-`, `.`, `_` or `~`),
+    /// required when it is bound to a non-loopback address.
     #[arg(
         long,
         env = "AAA_DASHBOARD_TOKEN",

@@ -416,6 +416,11 @@ async fn an_access_token_guards_the_dashboard() {
     assert!(e.to_string().contains("access token is required"), "{e}");
     let e = start("127.0.0.1:0", Some("short")).await.unwrap_err();
     assert!(e.to_string().contains("at least 16"), "{e}");
+    // A base64 token's `+` would read as a space in the URL: refused with what to use.
+    let e = start("127.0.0.1:0", Some("abc+def/ghi=jklmnopq"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("only letters, digits"), "{e}");
 
     let token = "a-long-enough-access-token";
     let dashboard = start("127.0.0.1:0", Some(token)).await.unwrap();

@@ -192,6 +192,16 @@ impl Dashboard {
                 "the access token must be at least 16 characters".into(),
             ));
         }
+        // It travels in a URL's query and a cookie: characters that need escaping there (a
+        // base64 `+` reads as a space) would make a token that never matches.
+        if config.access_token.as_deref().is_some_and(|t| {
+            !t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        }) {
+            return Err(DashboardError(
+                "the access token may hold only letters, digits and - . _ ~ (it is sent in a URL and a cookie); make one with e.g. `openssl rand -hex 24`".into(),
+            ));
+        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| DashboardError(format!("cannot listen on {}: {e}", config.addr)))?;
