@@ -28,7 +28,7 @@ pub(crate) struct ServeOps {
     #[arg(long, value_name = "URL", requires = "manage")]
     webhook_url: Option<String>,
     /// How often the watchdog lists the webhooks (X allows 15 lists per 15 minutes on v1.1, 450 on v2).
-    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::events::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_interval)]
     watchdog_interval: Duration,
     /// How old an outage window's start and end must be before it is replayed: X's 31m,10m
     /// (shorter only against `aaa emulate --replay-min-age`).
@@ -167,6 +167,18 @@ impl ServeOps {
         });
         Ok(Plan { config, dashboard })
     }
+}
+
+/// `--watchdog-interval`: a duration of at least a second (0 would list the webhooks, or log
+/// that it cannot, in a tight loop).
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = crate::events::parse_duration(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!(
+            "{s:?}: at least 1s (X allows 450 lists per 15 minutes on v2, one per 2s)"
+        ));
+    }
+    Ok(d)
 }
 
 fn millis(d: Duration) -> i64 {
