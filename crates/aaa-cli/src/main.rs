@@ -193,3 +193,40 @@ fn one_line(e: &clap::Error) -> String {
         joined.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watchdog_interval_under_a_second_is_a_usage_error() {
+        for bad in ["0s", "0", "500ms"] {
+            let e = Cli::try_parse_from(["aaa", "serve", "--watchdog-interval", bad]).unwrap_err();
+            assert!(e.to_string().contains("at least 1s"), "{bad}: {e}");
+        }
+        assert!(Cli::try_parse_from(["aaa", "serve", "--watchdog-interval", "2s"]).is_ok());
+    }
+
+    #[test]
+    fn secrets_given_to_serve_stay_out_of_debug_output() {
+        let cli = Cli::try_parse_from([
+            "aaa",
+            "serve",
+            "--consumer-secret",
+            "consumer-s3cret-value",
+            "--dashboard-token",
+            "dashboard-t0ken-value",
+            "--access-token-secret",
+            "token-s3cret-value",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        for secret in [
+            "consumer-s3cret-value",
+            "dashboard-t0ken-value",
+            "token-s3cret-value",
+        ] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+    }
+}

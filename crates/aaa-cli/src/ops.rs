@@ -28,7 +28,7 @@ pub(crate) struct ServeOps {
     #[arg(long, value_name = "URL", requires = "manage")]
     webhook_url: Option<String>,
     /// How often the watchdog lists the webhooks (X allows 15 lists per 15 minutes on v1.1, 450 on v2).
-    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::events::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_interval)]
     watchdog_interval: Duration,
     /// How old an outage window's start and end must be before it is replayed: X's 31m,10m
     /// (shorter only against `aaa emulate --replay-min-age`).
@@ -38,15 +38,15 @@ pub(crate) struct ServeOps {
     /// --dashboard-token).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8081")]
     dashboard: Option<SocketAddr>,
-    /// The dashboard's access token (at least 16 characters), required when it is bound to a
-    /// non-loopback address.
+    /// The dashboard's access token (at least 16 letters, digits, `-`, `.`, `_` or `~`),
+    /// required when it is bound to a non-loopback address.
     #[arg(
         long,
         env = "AAA_DASHBOARD_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN"
     )]
-    dashboard_token: Option<String>,
+    dashboard_token: Option<TokenSecret>,
     /// Base URL of X's API for --manage [default: https://api.x.com].
     #[arg(long, env = "AAA_BASE_URL", value_name = "URL")]
     base_url: Option<String>,
@@ -159,11 +159,26 @@ impl ServeOps {
             .map_err(|e| Failure::new(e.to_string()))?;
         let dashboard = self.dashboard.map(|addr| {
             let mut d = DashboardConfig::new(addr);
-            d.access_token.clone_from(&self.dashboard_token);
+            d.access_token = self
+                .dashboard_token
+                .as_ref()
+                .map(|t| String::from_utf8_lossy(t.expose_secret()).into_owned());
             d
         });
         Ok(Plan { config, dashboard })
     }
+}
+
+/// `--watchdog-interval`: a duration of at least a second (0 would list the webhooks, or log
+/// that it cannot, in a tight loop).
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = crate::events::parse_duration(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!(
+            "{s:?}: at least 1s (X allows 450 lists per 15 minutes on v2, one per 2s)"
+        ));
+    }
+    Ok(d)
 }
 
 fn millis(d: Duration) -> i64 {
@@ -192,7 +207,7 @@ impl Plan {
                 let d = Dashboard::start(d, receiver, board, Some(ops.journal().clone()))
                     .await
                     .map_err(|e| Failure::usage(e.to_string()))?;
-                eprintln!("aaa: dashboard on {}", d.url());
+                eprintln!("aaa: dashboard on {}", d.public_url());
                 Some(d)
             }
             None => None,

@@ -25,7 +25,7 @@ pub(crate) struct Args {
     path: String,
     /// The app's consumer secret (single-app mode).
     #[arg(long, env = "AAA_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: Option<String>,
+    consumer_secret: Option<ConsumerSecret>,
     /// Directory of the event store.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -82,7 +82,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
         apps.push(AppConfig {
             name: "default".into(),
             path: args.path.clone(),
-            consumer_secrets: vec![ConsumerSecret::new(secret.as_str())],
+            consumer_secrets: vec![secret.clone()],
         });
     }
     let mut store_config = StoreConfig::new("./aaa-data");
@@ -201,9 +201,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// The JetStream settings for `--store URL`, from the URL, the config file and the flags.
 fn nats_config(url: &str, args: &Args, file: &FileConfig) -> Result<NatsConfig, Failure> {
     if !(url.starts_with("nats://") || url.starts_with("tls://")) {
-        return Err(Failure::usage(format!(
-            "--store {url:?}: expected nats://HOST:PORT[,HOST:PORT...] (without --store, events go to SQLite in --data-dir)"
-        )));
+        // Not echoed: a mistyped URL may still carry a password.
+        return Err(Failure::usage(
+            "--store: expected nats://HOST:PORT[,HOST:PORT...] or tls://... (without --store, events go to SQLite in --data-dir)",
+        ));
     }
     let mut nats = NatsConfig::new(url).map_err(|e| Failure::usage(format!("--store: {e}")))?;
     file.apply_nats(&mut nats, |v| std::env::var(v).ok())?;

@@ -17,14 +17,15 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// Reads the three headers; `None` unless all three are present and numeric.
+    /// Reads the three headers; `None` unless all three are present and numeric (and the reset
+    /// a time this system can hold).
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let number =
             |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         Some(RateLimit {
             limit: number("x-rate-limit-limit")?,
             remaining: number("x-rate-limit-remaining")?,
-            reset: UNIX_EPOCH + Duration::from_secs(number("x-rate-limit-reset")?),
+            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number("x-rate-limit-reset")?))?,
         })
     }
 
@@ -59,6 +60,15 @@ mod tests {
         assert_eq!(rl.reset_epoch_secs(), 1_700_000_000);
         assert_eq!(rl.until_reset(), Duration::ZERO);
         h.insert("x-rate-limit-remaining", "many".parse().unwrap());
+        assert_eq!(RateLimit::from_headers(&h), None);
+    }
+
+    #[test]
+    fn a_reset_beyond_what_a_system_time_holds_is_no_rate_limit() {
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-limit", "15".parse().unwrap());
+        h.insert("x-rate-limit-remaining", "0".parse().unwrap());
+        h.insert("x-rate-limit-reset", u64::MAX.to_string().parse().unwrap());
         assert_eq!(RateLimit::from_headers(&h), None);
     }
 }

@@ -304,7 +304,10 @@ pub fn format_replay_time(t: Timestamp) -> String {
 
 /// `t` rounded down to a whole minute.
 pub fn floor_minute(t: Timestamp) -> Timestamp {
-    Timestamp::from_millis(t.as_millis() - t.as_millis().rem_euclid(MINUTE_MS))
+    Timestamp::from_millis(
+        t.as_millis()
+            .saturating_sub(t.as_millis().rem_euclid(MINUTE_MS)),
+    )
 }
 
 /// `t` rounded up to a whole minute.
@@ -313,7 +316,7 @@ pub fn ceil_minute(t: Timestamp) -> Timestamp {
     if floor == t {
         t
     } else {
-        Timestamp::from_millis(floor.as_millis() + MINUTE_MS)
+        Timestamp::from_millis(floor.as_millis().saturating_add(MINUTE_MS))
     }
 }
 

@@ -350,6 +350,11 @@ impl From<rusqlite::Error> for JournalError {
     }
 }
 
+/// A SQLite error on the journal file `path`, naming the file.
+fn in_file(path: &Path, e: &rusqlite::Error) -> JournalError {
+    JournalError(format!("{}: {e}", path.display()))
+}
+
 /// A handle on the journal. Cheap to clone; the calls block on SQLite (each write is synced),
 /// so async code runs them on a blocking thread.
 #[derive(Clone)]
@@ -427,14 +432,18 @@ impl Journal {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| JournalError(format!("{}: {e}", data_dir.display())))?;
         let path = data_dir.join(JOURNAL_FILE);
-        let conn = Connection::open(&path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        if !has_merged_into(&conn)? {
-            conn.execute_batch("ALTER TABLE gaps ADD COLUMN merged_into INTEGER")?;
-        }
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.execute_batch(SCHEMA)?;
+            if !has_merged_into(&conn)? {
+                conn.execute_batch("ALTER TABLE gaps ADD COLUMN merged_into INTEGER")?;
+            }
+            Ok(conn)
+        };
+        let conn = open().map_err(|e| in_file(&path, &e))?;
         Ok(Journal {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -455,13 +464,14 @@ impl Journal {
                 data_dir.display()
             )));
         }
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let gap_columns = if has_merged_into(&conn)? {
-            GAP_COLUMNS
-        } else {
-            GAP_COLUMNS_V1
+        let open = || -> rusqlite::Result<(Connection, bool)> {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            let merged = has_merged_into(&conn)?;
+            Ok((conn, merged))
         };
+        let (conn, merged) = open().map_err(|e| in_file(&path, &e))?;
+        let gap_columns = if merged { GAP_COLUMNS } else { GAP_COLUMNS_V1 };
         Ok(Journal {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -479,7 +489,7 @@ impl Journal {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, JournalError> {
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(f(&mut conn)?)
+        f(&mut conn).map_err(|e| in_file(&self.path, &e))
     }
 
     /// The heartbeat the last run left, if any run wrote one.
@@ -646,11 +656,11 @@ impl Journal {
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
                     let g = row_gap(r)?;
+                    if gaps.len() >= limit {
+                        break;
+                    }
                     if states.is_empty() || states.contains(&g.state) {
                         gaps.push(g);
-                        if gaps.len() >= limit {
-                            break;
-                        }
                     }
                 }
             }
@@ -902,6 +912,32 @@ mod tests {
         let again = RunLock::take(&d).unwrap();
         drop(again);
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_journal_that_is_not_one_is_named() {
+        let d = dir("garbage");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(JOURNAL_FILE), vec![b'x'; 4096]).unwrap();
+        for e in [
+            Journal::open_read_only(&d).unwrap_err(),
+            Journal::open(&d).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains(JOURNAL_FILE), "{e}");
+        }
+    }
+
+    #[test]
+    fn no_gap_beyond_the_limit() {
+        let d = dir("limit");
+        let j = Journal::open(&d).unwrap();
+        for i in 0..3 {
+            j.add_gap(GapCause::Crashed, None, i, Some(i + 1), "", i)
+                .unwrap();
+        }
+        assert!(j.gaps(&[], 0).unwrap().is_empty());
+        assert_eq!(j.gaps(&[], 2).unwrap().len(), 2);
+        assert_eq!(j.gaps(&[], 5).unwrap().len(), 3);
     }
 
     #[test]

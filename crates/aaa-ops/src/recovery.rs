@@ -7,18 +7,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aaa_client::ApiVersion;
 use aaa_client::replay_plan::{
     MAX_LOOKBACK_MS, ReplayKind, ReplayPlanError, ceil_minute, check_window_with, floor_minute,
     plan_replay_with,
 };
-use aaa_client::{ApiVersion, ErrorKind};
 use aaa_model::Timestamp;
 use aaa_model::event::ReplayJobStatus;
 use aaa_receiver::{Cursor, EventQuery};
 use tokio::sync::watch;
 
 use crate::journal::{Gap, GapState, JobState, ReplayRecord};
-use crate::shared::{Manage, Shared, now_ms};
+use crate::shared::{Manage, Shared, now_ms, wait_after};
 use crate::time::rfc3339;
 
 const MINUTE_MS: i64 = 60_000;
@@ -29,8 +29,14 @@ pub(crate) fn window(gap: &Gap) -> Option<(i64, i64)> {
     let from = floor_minute(Timestamp::from_millis(gap.from_ms)).as_millis();
     let to = ceil_minute(Timestamp::from_millis(to))
         .as_millis()
-        .max(from + MINUTE_MS);
+        .max(from.saturating_add(MINUTE_MS));
     Some((from, to))
+}
+
+/// `wait` after `now` (milliseconds since the epoch), at most the largest time there is: a
+/// rate-limit reset far in the future must not overflow.
+fn later(now: i64, wait: std::time::Duration) -> i64 {
+    now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Updates the per-state series from the journal.
@@ -382,16 +388,10 @@ async fn start(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
                 save(shared, job, Some(GapState::Requested)).await?;
             }
             Err(e) => {
-                let wait = match (e.kind(), e.reset()) {
-                    (&ErrorKind::RateLimited, Some(reset)) => reset
-                        .duration_since(std::time::SystemTime::now())
-                        .unwrap_or_default()
-                        .max(manage.retry),
-                    _ => manage.retry,
-                };
+                let wait = wait_after(&e, manage.retry);
                 let text = aaa_text(&e.to_string());
                 tracing::warn!(webhook_id = %job.webhook_id, error = %text, retry_in_s = wait.as_secs(), "gap recovery: X did not start the replay job; will ask again");
-                job.not_before_ms = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+                job.not_before_ms = later(now, wait);
                 job.detail = format!(
                     "X refused: {text}; asking again at {}",
                     rfc3339(job.not_before_ms)
@@ -461,8 +461,7 @@ async fn follow(shared: &Arc<Shared>, manage: &Manage, cursor: &mut Cursor) -> R
                 } else {
                     tracing::warn!(job = ?job.job_id, %state, "gap recovery: replay job did not complete; asking again");
                     job.state = JobState::Queued;
-                    job.not_before_ms =
-                        now + i64::try_from(manage.retry.as_millis()).unwrap_or(i64::MAX);
+                    job.not_before_ms = later(now, manage.retry);
                     job.detail = format!("{state}: {description}; asking again");
                     save(shared, job, None).await?;
                 }
@@ -470,7 +469,10 @@ async fn follow(shared: &Arc<Shared>, manage: &Manage, cursor: &mut Cursor) -> R
         } else {
             {
                 let timeout = i64::try_from(manage.job_timeout.as_millis()).unwrap_or(i64::MAX);
-                if job.started_ms.is_some_and(|s| now - s > timeout) {
+                if job
+                    .started_ms
+                    .is_some_and(|s| now.saturating_sub(s) > timeout)
+                {
                     tracing::warn!(job = ?job.job_id, "gap recovery: no replay_job_status in time; asking again");
                     job.state = JobState::Queued;
                     job.detail = "no replay_job_status in time; asking again".into();
@@ -617,5 +619,28 @@ mod tests {
         assert_eq!(window(&gap(61_000, 119_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 60_000)), Some((60_000, 120_000)));
         assert_eq!(window(&gap(60_000, 180_001)), Some((60_000, 240_000)));
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_range_do_not_overflow() {
+        // A journal row may hold any integer; X may name any reset time.
+        let (from, to) = window(&gap(i64::MIN, i64::MAX)).unwrap();
+        assert!(
+            from <= i64::MIN + MINUTE_MS && to == i64::MAX,
+            "{from} {to}"
+        );
+        assert_eq!(
+            window(&gap(i64::MAX, i64::MAX)),
+            Some((i64::MAX - i64::MAX.rem_euclid(MINUTE_MS), i64::MAX))
+        );
+        assert_eq!(later(1_000, std::time::Duration::from_secs(1)), 2_000);
+        assert_eq!(later(1_000, std::time::Duration::MAX), i64::MAX);
+        assert_eq!(
+            later(1_000, std::time::Duration::from_millis(u64::MAX)),
+            i64::MAX
+        );
+        for t in [i64::MIN, i64::MAX] {
+            assert!(!rfc3339(t).is_empty());
+        }
     }
 }

@@ -13,6 +13,30 @@ use serde::Serialize;
 use crate::journal::{GapCause, Journal, JournalError};
 use crate::metrics::OpsMetrics;
 
+/// The longest a rate limit is waited out: X's windows are 15 minutes, so a reset further
+/// away is not believed (the next call finds out again).
+const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// How long to wait after `e` before calling X again: until a rate limit's reset (at most
+/// [`LONGEST_RATE_LIMIT_WAIT`]), and never less than `at_least`.
+pub(crate) fn wait_after(e: &aaa_client::Error, at_least: Duration) -> Duration {
+    let reset = e
+        .reset()
+        .filter(|_| *e.kind() == aaa_client::ErrorKind::RateLimited);
+    wait_for(reset, SystemTime::now(), at_least)
+}
+
+/// [`wait_after`] for a rate limit that resets at `reset` (if any), at `now`.
+fn wait_for(reset: Option<SystemTime>, now: SystemTime, at_least: Duration) -> Duration {
+    reset.map_or(at_least, |reset| {
+        reset
+            .duration_since(now)
+            .unwrap_or_default()
+            .min(LONGEST_RATE_LIMIT_WAIT)
+            .max(at_least)
+    })
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -259,5 +283,22 @@ impl Shared {
             }
             Err(e) => tracing::error!(error = %e, gap = id, "cannot close an outage window"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_is_waited_out_for_at_most_one_window() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let minute = Duration::from_secs(60);
+        assert_eq!(wait_for(None, now, minute), minute);
+        assert_eq!(wait_for(Some(now - minute), now, minute), minute);
+        assert_eq!(wait_for(Some(now + 5 * minute), now, minute), 5 * minute);
+        // A reset years away (X's header is only a number) is not waited for.
+        let far = now + Duration::from_secs(10 * 365 * 24 * 3600);
+        assert_eq!(wait_for(Some(far), now, minute), LONGEST_RATE_LIMIT_WAIT);
     }
 }

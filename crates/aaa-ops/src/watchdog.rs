@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aaa_client::ErrorKind;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Empty;
 use tokio::sync::watch;
 
 use crate::journal::GapCause;
-use crate::shared::{Manage, Shared, WebhookStatus, now_ms};
+use crate::shared::{Manage, Shared, WebhookStatus, now_ms, wait_after};
 use crate::time::rfc3339;
 
 /// The path of `url` (`https://host/webhooks/x?y` -> `/webhooks/x`).
@@ -71,15 +70,7 @@ async fn check(shared: &Arc<Shared>, manage: &Manage, paths: &[String]) -> Durat
             w.checked_ms = Some(now);
             w.error = Some(text);
             // Wait out a rate limit rather than spend the next window's calls.
-            if *e.kind() == ErrorKind::RateLimited {
-                if let Some(reset) = e.reset() {
-                    let until = reset
-                        .duration_since(std::time::SystemTime::now())
-                        .unwrap_or_default();
-                    return until.max(manage.interval);
-                }
-            }
-            return manage.interval;
+            return wait_after(&e, manage.interval);
         }
     };
     shared.metrics.watchdog_check(true);

@@ -289,6 +289,10 @@ async fn the_dashboard_serves_its_page_from(store: Store, name: &str) {
     assert_eq!(one["can_redeliver"], true);
     let none = get(&client, &format!("{base}api/event?id=0:999999")).await;
     assert_eq!(none.status, 404);
+    for odd in ["0:0", "0:-1", "9:1", "18446744073709551615:1"] {
+        let none = get(&client, &format!("{base}api/event?id={odd}")).await;
+        assert_eq!(none.status, 404, "{odd}: {}", none.text());
+    }
 
     // The counters: by outcome, by kind, in the store, and over time.
     let stats = eventually(BOUND, "the counters", || {
@@ -412,11 +416,30 @@ async fn an_access_token_guards_the_dashboard() {
     assert!(e.to_string().contains("access token is required"), "{e}");
     let e = start("127.0.0.1:0", Some("short")).await.unwrap_err();
     assert!(e.to_string().contains("at least 16"), "{e}");
+    // A base64 token's `+` would read as a space in the URL: refused with what to use.
+    let e = start("127.0.0.1:0", Some("abc+def/ghi=jklmnopq"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("only letters, digits"), "{e}");
 
     let token = "a-long-enough-access-token";
     let dashboard = start("127.0.0.1:0", Some(token)).await.unwrap();
     let url = dashboard.url();
     assert!(url.ends_with(&format!("/?token={token}")), "{url}");
+    // What is printed, and Debug output, never carry the token.
+    let printed = dashboard.public_url();
+    assert!(
+        !printed.contains(token) && printed.contains("?token=TOKEN"),
+        "{printed}"
+    );
+    assert!(!format!("{dashboard:?}").contains(token));
+    let mut config = DashboardConfig::new("127.0.0.1:0".parse().unwrap());
+    config.access_token = Some(token.to_owned());
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains(token) && debug.contains("<redacted>"),
+        "{debug}"
+    );
     let client = http();
     let base = url.split('?').next().unwrap().to_owned();
     for bad in [base.clone(), format!("{base}?token=wrong-but-long-enough")] {

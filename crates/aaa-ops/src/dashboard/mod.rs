@@ -52,8 +52,9 @@ const PAGE_JS: &str = include_str!("page.js");
 
 pub(crate) type Body = BoxBody<Bytes, std::convert::Infallible>;
 
-/// Where the dashboard listens and what it may do.
-#[derive(Debug, Clone)]
+/// Where the dashboard listens and what it may do. Its `Debug` output shows whether there is an
+/// access token, never the token.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct DashboardConfig {
     /// The address to listen on (loopback by default).
@@ -62,6 +63,21 @@ pub struct DashboardConfig {
     pub access_token: Option<String>,
     /// The forward target, for the redeliver action.
     pub forward: Option<Forwarder>,
+}
+
+/// `Some("<redacted>")` for a token, for `Debug` output.
+fn redacted(token: Option<&String>) -> Option<&'static str> {
+    token.map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for DashboardConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardConfig")
+            .field("addr", &self.addr)
+            .field("access_token", &redacted(self.access_token.as_ref()))
+            .field("forward", &self.forward)
+            .finish()
+    }
 }
 
 impl DashboardConfig {
@@ -121,13 +137,21 @@ impl State {
     }
 }
 
-/// A running dashboard.
-#[derive(Debug)]
+/// A running dashboard. Its `Debug` output never shows the access token.
 pub struct Dashboard {
     local: SocketAddr,
     token: Option<String>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("local", &self.local)
+            .field("token", &redacted(self.token.as_ref()))
+            .finish_non_exhaustive()
+    }
 }
 
 /// 32 random bytes as hex.
@@ -168,6 +192,16 @@ impl Dashboard {
                 "the access token must be at least 16 characters".into(),
             ));
         }
+        // It travels in a URL's query and a cookie: characters that need escaping there (a
+        // base64 `+` reads as a space) would make a token that never matches.
+        if config.access_token.as_deref().is_some_and(|t| {
+            !t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        }) {
+            return Err(DashboardError(
+                "the access token may hold only letters, digits and - . _ ~ (it is sent in a URL and a cookie); make one with e.g. `openssl rand -hex 24`".into(),
+            ));
+        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| DashboardError(format!("cannot listen on {}: {e}", config.addr)))?;
@@ -202,11 +236,22 @@ impl Dashboard {
         self.local
     }
 
-    /// The page's URL (with `?token=` when an access token is needed).
+    /// The page's URL (with `?token=` when an access token is needed: it carries the token, so
+    /// keep it out of logs; [`Dashboard::public_url`] is the one to print).
     pub fn url(&self) -> String {
         match &self.token {
             Some(t) => format!("http://{}/?token={t}", self.local),
-            None => format!("http://{}/", self.local),
+            None => self.public_url(),
+        }
+    }
+
+    /// The page's URL without the access token, and what to add to it: fit for a log line.
+    pub fn public_url(&self) -> String {
+        let url = format!("http://{}/", self.local);
+        if self.token.is_some() {
+            format!("{url} (open {url}?token=TOKEN once, TOKEN being the access token)")
+        } else {
+            url
         }
     }
 

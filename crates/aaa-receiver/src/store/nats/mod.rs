@@ -84,10 +84,27 @@ pub struct NatsConfig {
     pub tls_required: bool,
 }
 
+/// `url` with the user name and password it may carry (`nats://USER:PASSWORD@HOST:PORT`, which
+/// the client accepts) replaced by `<redacted>`: for `Debug` output and error messages.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) if scheme.is_empty() => format!("<redacted>@{}", &rest[at + 1..]),
+        Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The servers of `config`, without credentials.
+fn servers_shown(servers: &[String]) -> Vec<String> {
+    servers.iter().map(|s| without_credentials(s)).collect()
+}
+
 impl std::fmt::Debug for NatsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NatsConfig")
-            .field("servers", &self.servers)
+            .field("servers", &servers_shown(&self.servers))
             .field("stream", &self.stream)
             .field("subject_prefix", &self.subject_prefix)
             .field("retention", &self.retention)
@@ -175,7 +192,7 @@ pub(crate) struct Nats {
 impl std::fmt::Debug for Nats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Nats")
-            .field("servers", &self.config.servers)
+            .field("servers", &servers_shown(&self.config.servers))
             .field("stream", &self.config.stream)
             .field("read_only", &!self.writable)
             .finish_non_exhaustive()
@@ -245,8 +262,9 @@ impl Nats {
             .servers
             .iter()
             .map(|s| {
-                s.parse()
-                    .map_err(|e| StoreError::invalid(format!("NATS server {s:?}: {e}")))
+                s.parse().map_err(|e| {
+                    StoreError::invalid(format!("NATS server {:?}: {e}", without_credentials(s)))
+                })
             })
             .collect::<Result<_, _>>()?;
         let client = options
@@ -779,6 +797,10 @@ impl Nats {
     }
 
     async fn raw(&self, seq: u64) -> Result<Option<jetstream::message::StreamMessage>, StoreError> {
+        // Sequences start at 1; JetStream answers 0 with "bad request", not "no message".
+        if seq == 0 {
+            return Ok(None);
+        }
         let s = self.stream().await?;
         match s.get_raw_message(seq).await {
             Ok(m) => Ok(Some(m)),
@@ -1039,4 +1061,41 @@ fn delivery_from(seq: u64, m: &jetstream::message::StreamMessage) -> Option<Stor
         body: m.payload.clone(),
         quarantined: get(Header::Error),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_server_urls_are_not_shown() {
+        assert_eq!(
+            without_credentials("nats://alice:s3cret@127.0.0.1:4222"),
+            "nats://<redacted>@127.0.0.1:4222"
+        );
+        assert_eq!(without_credentials("tok3n@h:1"), "<redacted>@h:1");
+        assert_eq!(without_credentials("nats://h:1"), "nats://h:1");
+        assert_eq!(without_credentials("nats://h:1/p@x"), "nats://h:1/p@x");
+        let config =
+            NatsConfig::new("nats://alice:s3cret@127.0.0.1:4222,tok3n@127.0.0.1:4223").unwrap();
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("tok3n"),
+            "{debug}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_url_that_cannot_be_used_is_named_without_its_password() {
+        for url in [
+            "nats://alice:s3cret@127.0.0.1:notaport",
+            "nats://alice:s3cret@127.0.0.1:1",
+        ] {
+            let e = Nats::open(NatsConfig::new(url).unwrap(), true)
+                .await
+                .map(|_| ())
+                .unwrap_err();
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+        }
+    }
 }

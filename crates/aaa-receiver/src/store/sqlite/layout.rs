@@ -207,6 +207,14 @@ pub(crate) fn existing_shards(dir: &Path) -> Result<Option<usize>, StoreError> {
             .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|k| k.parse::<usize>().ok())
         {
+            if k >= StoreConfig::MAX_SHARDS {
+                return Err(StoreError::invalid(format!(
+                    "{}: a store is split into at most {} files (aaa-0 to aaa-{}.sqlite3), so this file is not one of them; move it out of the data directory",
+                    dir.join(name).display(),
+                    StoreConfig::MAX_SHARDS,
+                    StoreConfig::MAX_SHARDS - 1
+                )));
+            }
             highest = Some(highest.map_or(k, |h| h.max(k)));
         }
     }
@@ -359,6 +367,26 @@ pub(crate) fn open_writer(config: &StoreConfig, shard: usize) -> Result<Connecti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_numbered_beyond_any_layout_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("aaa-layout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for k in [usize::MAX.to_string(), StoreConfig::MAX_SHARDS.to_string()] {
+            let name = format!("aaa-{k}.sqlite3");
+            std::fs::write(dir.join(&name), b"").unwrap();
+            let e = existing_shards(&dir).unwrap_err();
+            assert!(e.to_string().contains(&name), "{e}");
+            std::fs::remove_file(dir.join(&name)).unwrap();
+        }
+        let last = format!("aaa-{}.sqlite3", StoreConfig::MAX_SHARDS - 1);
+        std::fs::write(dir.join(&last), b"").unwrap();
+        assert_eq!(
+            existing_shards(&dir).unwrap(),
+            Some(StoreConfig::MAX_SHARDS)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn fnv1a64_matches_the_reference_values() {
