@@ -116,9 +116,17 @@ fn receiver(url: &str, dir: &Path, n: usize) -> Serve {
 
 /// Waits (bounded: three minutes, generous for a loaded machine, where a cluster that was
 /// killed whole may take a while to elect its leaders again) until `n` more bodies are
-/// acknowledged than `since`; on failure, what the receivers logged.
-fn progress(shared: &Shared, since: usize, n: usize, what: &str, receivers: &[Serve]) {
-    let deadline = Instant::now() + Duration::from_secs(180);
+/// acknowledged than `since`; on failure, what the receivers logged and what the brokers say.
+fn progress(
+    shared: &Shared,
+    since: usize,
+    n: usize,
+    what: &str,
+    receivers: &[Serve],
+    nats: &mut nats_server::Cluster,
+) {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(180);
     while shared.acked_count() < since + n {
         if Instant::now() > deadline {
             let logs: Vec<String> = receivers
@@ -130,13 +138,15 @@ fn progress(shared: &Shared, since: usize, n: usize, what: &str, receivers: &[Se
                 })
                 .collect();
             panic!(
-                "{what}: only {} of {n} more bodies acknowledged in three minutes; receivers' logs:\n{}",
+                "{what}: only {} of {n} more bodies acknowledged in three minutes; receivers' logs:\n{}\nbrokers:\n{}",
                 shared.acked_count() - since,
-                logs.join("\n----\n")
+                logs.join("\n----\n"),
+                nats.report()
             );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    eprintln!("ha: {what}: {n} more bodies in {:?}", started.elapsed());
 }
 
 #[test]
@@ -154,7 +164,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
             std::thread::spawn(move || poster(&shared, deadline))
         })
         .collect();
-    progress(&shared, 0, 200, "warm-up", &receivers);
+    progress(&shared, 0, 200, "warm-up", &receivers, &mut nats);
 
     // A receiver killed under load: the other one goes on, the restarted one joins again.
     receivers[0].child.kill().unwrap();
@@ -166,6 +176,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
         200,
         "one receiver down",
         &receivers[1..],
+        &mut nats,
     );
     receivers[0] = receiver(&url, dir.path(), 0);
     shared.addrs.lock().unwrap()[0] = Some(receivers[0].addr);
@@ -175,6 +186,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
         200,
         "receiver back",
         &receivers,
+        &mut nats,
     );
 
     // A NATS node killed under load: the cluster goes on with two.
@@ -185,6 +197,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
         200,
         "one NATS node down",
         &receivers,
+        &mut nats,
     );
     nats.restart_all();
     progress(
@@ -193,6 +206,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
         200,
         "NATS node back",
         &receivers,
+        &mut nats,
     );
 
     // Every NATS node stopped: POST gets 503 with Retry-After in time, CRC still answers.
@@ -221,6 +235,7 @@ fn two_receivers_on_a_three_node_cluster_lose_nothing_and_store_nothing_twice() 
         200,
         "every NATS node back",
         &receivers,
+        &mut nats,
     );
 
     shared.draining.store(true, Ordering::SeqCst);

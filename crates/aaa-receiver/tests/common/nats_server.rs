@@ -87,20 +87,39 @@ impl Node {
         self.child.is_some()
     }
 
-    /// Whether `/healthz` says the server and its JetStream are ready.
-    fn healthy(&self) -> bool {
-        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.monitor)) else {
-            return false;
+    /// The exit status of a process that was started and has ended by itself.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// The monitoring endpoint `path`'s whole answer (head and body), or why there is none.
+    fn monitor(&self, path: &str) -> String {
+        let mut s = match TcpStream::connect(("127.0.0.1", self.monitor)) {
+            Ok(s) => s,
+            Err(e) => return format!("no answer: {e}"),
         };
         let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-        if s.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
-            .is_err()
-        {
-            return false;
+        if let Err(e) = s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes()) {
+            return format!("no answer: {e}");
         }
         let mut text = String::new();
         let _ = s.read_to_string(&mut text);
+        text
+    }
+
+    /// Whether `/healthz` says the server and its JetStream are ready.
+    fn healthy(&self) -> bool {
+        let text = self.monitor("/healthz");
         text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200")
+    }
+
+    /// The last `n` lines the server logged.
+    fn log_tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(self.config.with_extension("log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
     }
 }
 
@@ -167,19 +186,74 @@ impl Cluster {
         cluster
     }
 
-    /// Waits (bounded) until every running node says it is healthy.
-    pub(crate) fn wait_ready(&self) {
+    /// Waits (bounded) until every running node says it is healthy; a node whose process ended
+    /// fails at once, with what it logged.
+    pub(crate) fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        for node in self.nodes.iter().filter(|n| n.is_running()) {
+        for node in self.nodes.iter_mut().filter(|n| n.is_running()) {
             while !node.healthy() {
+                if let Some(status) = node.exited() {
+                    panic!(
+                        "nats-server on port {} ended ({status}); its log:\n{}",
+                        node.port,
+                        node.log_tail(20)
+                    );
+                }
                 assert!(
                     Instant::now() < deadline,
-                    "nats-server on port {} not healthy within a minute",
-                    node.port
+                    "nats-server on port {} not healthy within a minute; its log:\n{}",
+                    node.port,
+                    node.log_tail(20)
                 );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
+    }
+
+    /// What every node says now: whether its process runs, its health, its JetStream meta
+    /// leader and the leaders of its streams, its routes and client connections, and the last
+    /// lines it logged (for a test's failure message).
+    pub(crate) fn report(&mut self) -> String {
+        let mut out = String::new();
+        for node in &mut self.nodes {
+            let process = match (node.is_running(), node.exited()) {
+                (false, _) => "stopped".to_owned(),
+                (true, Some(status)) => format!("ended ({status})"),
+                (true, None) => "running".to_owned(),
+            };
+            let body = |text: String| -> String {
+                let b = text
+                    .split_once("\r\n\r\n")
+                    .map_or(text.as_str(), |(_, b)| b);
+                b.split_whitespace().collect::<Vec<_>>().join(" ")
+            };
+            let health = body(node.monitor("/healthz"));
+            let jsz = body(node.monitor("/jsz?streams=true&raft=true"));
+            let leaders: Vec<&str> = jsz
+                .split("\"leader\":")
+                .skip(1)
+                .map(|rest| rest.split(',').next().unwrap_or(""))
+                .collect();
+            let routes = body(node.monitor("/routez"));
+            let num = |text: &str, key: &str| {
+                text.split(&format!("\"{key}\":"))
+                    .nth(1)
+                    .and_then(|rest| rest.split([',', '}']).next())
+                    .map_or("?".to_owned(), |v| v.trim().to_owned())
+            };
+            let conns = body(node.monitor("/varz"));
+            let _ = writeln!(
+                out,
+                "node on port {} ({process}): healthz {health}; leaders (meta, then streams) {}; \
+                 routes {}; clients {}\n{}",
+                node.port,
+                leaders.join(" "),
+                num(&routes, "num_routes"),
+                num(&conns, "connections"),
+                node.log_tail(12)
+            );
+        }
+        out
     }
 
     /// `nats://127.0.0.1:P1,127.0.0.1:P2,...`
