@@ -198,20 +198,26 @@ pub(super) async fn event(state: &State, req: &Request<Incoming>) -> Response<Bo
 }
 
 /// The store's counts: counted again once they are [`COUNTS_EVERY`] old (counting is a scan),
-/// in between the last count plus the events this receiver stored since.
-async fn counts(state: &State, events_stored: u64) -> Option<aaa_receiver::StoreCounts> {
+/// in between the last count plus the events this receiver stored since. A count that failed
+/// gives what failed, for the page to show (it is not cached: the next call counts again).
+async fn counts(state: &State, events_stored: u64) -> Result<aaa_receiver::StoreCounts, String> {
     let mut cached = state.counts.lock().await;
     let fresh = cached.filter(|(at, _, _)| at.elapsed() < COUNTS_EVERY);
     let (counts, stored_then) = if let Some((_, c, n)) = fresh {
         (c, n)
     } else {
-        let c = state.receiver.store().counts().await.ok()?;
+        let c = state
+            .receiver
+            .store()
+            .counts()
+            .await
+            .map_err(|e| format!("counting the store failed: {e}"))?;
         *cached = Some((std::time::Instant::now(), c, events_stored));
         (c, events_stored)
     };
     let mut counts = counts;
     counts.events += events_stored.saturating_sub(stored_then);
-    Some(counts)
+    Ok(counts)
 }
 
 pub(super) async fn stats(state: &State) -> Response<Body> {
@@ -236,7 +242,8 @@ pub(super) async fn stats(state: &State) -> Response<Body> {
             "forwarded": counters.forwarded,
             "forward_failures": counters.forward_failures,
             "forward_lag": counters.forward_lag,
-            "store": counts.map(|c| serde_json::json!({"events": c.events, "quarantined": c.quarantined, "deliveries": c.deliveries})),
+            "store": counts.as_ref().ok().map(|c| serde_json::json!({"events": c.events, "quarantined": c.quarantined, "deliveries": c.deliveries})),
+            "store_error": counts.err(),
             "store_healthy": store.is_healthy(),
             "kinds": state.kinds().map(),
             "history": history,
@@ -246,16 +253,20 @@ pub(super) async fn stats(state: &State) -> Response<Body> {
 }
 
 pub(super) async fn ops(state: &State) -> Response<Body> {
-    let gaps = match &state.journal {
+    // A journal that cannot be read is said so, never shown as "no gap".
+    let (gaps, gaps_error) = match &state.journal {
         Some(j) => {
             let j = j.clone();
-            tokio::task::spawn_blocking(move || j.gaps(&[], 50))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default()
+            match tokio::task::spawn_blocking(move || j.gaps(&[], 50)).await {
+                Ok(Ok(gaps)) => (gaps, None),
+                Ok(Err(e)) => (Vec::new(), Some(format!("reading the {e}"))),
+                Err(e) => (
+                    Vec::new(),
+                    Some(format!("reading the gap journal stopped: {e}")),
+                ),
+            }
         }
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
     let gaps: Vec<serde_json::Value> = gaps
         .iter()
@@ -289,6 +300,7 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
             "outage_open": state.board.outage_open(),
             "journal": state.journal.is_some(),
             "gaps": gaps,
+            "gaps_error": gaps_error,
         }),
     )
 }
