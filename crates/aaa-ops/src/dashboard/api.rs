@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::feed::{LiveRow, OUTCOMES};
 use super::{Body, COUNTS_EVERY, LIVE_BATCH, State, error, json, query_param};
 use crate::journal::GapState;
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 /// The most events one page lists.
 const MAX_PAGE: usize = 200;
@@ -123,7 +123,7 @@ pub(crate) fn row(e: &StoredEvent) -> serde_json::Value {
         "kind": e.kind,
         "for_user_id": e.for_user_id,
         "app": e.app,
-        "received_at": rfc3339(e.received_at),
+        "received_at": rfc3339_from_millis(e.received_at),
         "received_ms": e.received_at,
         "preview": preview,
     })
@@ -167,7 +167,7 @@ pub(super) async fn event(state: &State, req: &Request<Incoming>) -> Response<Bo
                 serde_json::json!({
                     "id": del.id.to_string(),
                     "app": del.app,
-                    "received_at": rfc3339(del.received_at),
+                    "received_at": rfc3339_from_millis(del.received_at),
                     // Only which secret matched: never the signature or a secret.
                     "signature": "verified",
                     "secret": match del.secret_index {
@@ -247,7 +247,7 @@ pub(super) async fn stats(state: &State) -> Response<Body> {
             "store_healthy": store.is_healthy(),
             "kinds": state.kinds().map(),
             "history": history,
-            "since": rfc3339(state.started_ms),
+            "since": rfc3339_from_millis(state.started_ms),
         }),
     )
 }
@@ -275,8 +275,8 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
                 "id": g.id,
                 "cause": g.cause,
                 "webhook_id": g.webhook_id,
-                "from": rfc3339(g.from_ms),
-                "to": g.to_ms.map(rfc3339),
+                "from": rfc3339_from_millis(g.from_ms),
+                "to": g.to_ms.map(rfc3339_from_millis),
                 "state": g.state,
                 "lost": g.state == GapState::Lost || g.detail.starts_with("lost"),
                 "merged_into": g.merged_into,
@@ -284,8 +284,8 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
                 "replays": g.replays.iter().map(|r| serde_json::json!({
                     "webhook_id": r.webhook_id,
                     "job_id": r.job_id,
-                    "from": rfc3339(r.from_ms),
-                    "to": rfc3339(r.to_ms),
+                    "from": rfc3339_from_millis(r.from_ms),
+                    "to": rfc3339_from_millis(r.to_ms),
                     "state": r.state,
                     "attempts": r.attempts,
                     "detail": r.detail,
