@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use aaa_client::replay_plan::ReplayRules;
 use aaa_crypto::{BearerToken, ConsumerSecret, TokenSecret};
+use aaa_model::time::rfc3339_from_millis;
 use aaa_ops::{Board, Dashboard, DashboardConfig, Gap, Journal, Manage, Operations, OpsConfig};
 use aaa_receiver::{Forwarder, Receiver};
 
@@ -240,20 +241,16 @@ pub(crate) struct GapsArgs {
     json: bool,
 }
 
-fn time(ms: i64) -> String {
-    aaa_model::Timestamp::from_millis(ms).to_rfc3339()
-}
-
 fn gap_json(g: &Gap) -> serde_json::Value {
     serde_json::json!({
         "id": g.id,
-        "from": time(g.from_ms),
-        "to": g.to_ms.map(time),
+        "from": rfc3339_from_millis(g.from_ms),
+        "to": g.to_ms.map(rfc3339_from_millis),
         "state": g.state,
         "cause": g.cause,
         "webhook_id": g.webhook_id,
         "detail": g.detail,
-        "recorded_at": time(g.recorded_ms),
+        "recorded_at": rfc3339_from_millis(g.recorded_ms),
         "merged_into": g.merged_into,
         "replays": g.replays.iter().map(|r| serde_json::json!({
             "webhook_id": r.webhook_id,
@@ -303,8 +300,9 @@ pub(crate) fn gaps(args: &GapsArgs) -> Result<ExitCode, Failure> {
         print_line(&format!(
             "{:<5} {:<24} {:<24} {:<10} {:<17} {}{}",
             g.id,
-            time(g.from_ms),
-            g.to_ms.map_or_else(|| "ongoing".to_owned(), time),
+            rfc3339_from_millis(g.from_ms),
+            g.to_ms
+                .map_or_else(|| "ongoing".to_owned(), rfc3339_from_millis),
             g.state.as_str(),
             g.cause.as_str(),
             crate::output::one_line(&g.detail),

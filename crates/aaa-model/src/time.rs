@@ -106,6 +106,12 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
+/// Milliseconds since the Unix epoch as RFC 3339 in UTC with milliseconds, e.g.
+/// `2018-09-03T01:24:41.000Z`: how stored times (the gap journal's, the dashboard's) are shown.
+pub fn rfc3339_from_millis(ms: i64) -> String {
+    Timestamp::from_millis(ms).to_rfc3339()
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -526,6 +532,15 @@ pub mod rfc3339 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn millis_shown_as_rfc3339() {
+        assert_eq!(rfc3339_from_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_from_millis(1_535_937_881_007),
+            "2018-09-03T01:24:41.007Z"
+        );
+    }
 
     fn ts(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))

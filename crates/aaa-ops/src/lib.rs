@@ -7,7 +7,6 @@ mod metrics;
 mod recorder;
 mod recovery;
 mod shared;
-mod time;
 mod watchdog;
 
 use std::path::PathBuf;

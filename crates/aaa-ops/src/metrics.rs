@@ -6,6 +6,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 
+use aaa_model::event::JobState as ModelJobState;
+
 use crate::journal::{GapCause, GapState, JobState};
 
 type Labels = Vec<(String, String)>;
@@ -129,13 +131,46 @@ impl OpsMetrics {
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
+    /// Counts a replay job X reported finished. The label is one of the states X documents
+    /// for `replay_job_status` (`Complete`, `Incomplete`; read regardless of case, as recovery
+    /// reads them) or `other`, so whatever text a body carries cannot grow the series.
     pub(crate) fn job_finished(&self, job_state: &str) {
+        let value = [ModelJobState::Complete, ModelJobState::Incomplete]
+            .iter()
+            .map(ModelJobState::as_str)
+            .find(|known| known.eq_ignore_ascii_case(job_state))
+            .unwrap_or("other");
         self.jobs_finished
-            .get_or_create(&label("job_state", job_state))
+            .get_or_create(&label("job_state", value))
             .inc();
     }
 
     pub(crate) fn set_outage_open(&self, open: bool) {
         self.outage_open.set(i64::from(open));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_job_is_labelled_by_a_documented_state_or_other() {
+        let metrics = Metrics::default();
+        let m = OpsMetrics::register(&metrics);
+        m.job_finished("Complete");
+        m.job_finished("incomplete");
+        for i in 0..3 {
+            m.job_finished(&format!("Not-A-State-{i}"));
+        }
+        let text = metrics.render();
+        for line in [
+            "aaa_replay_jobs_finished_total{job_state=\"Complete\"} 1",
+            "aaa_replay_jobs_finished_total{job_state=\"Incomplete\"} 1",
+            "aaa_replay_jobs_finished_total{job_state=\"other\"} 3",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+        assert!(!text.contains("Not-A-State"), "{text}");
     }
 }

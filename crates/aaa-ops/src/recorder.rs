@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::journal::{GapCause, GapState, Heartbeat, Journal, JournalError};
 use crate::shared::{Shared, now_ms};
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 /// On start: records the time the receiver was down as a window, closes every window the last
 /// run left open, and writes this run's first heartbeat. Returns the run's start and the
@@ -41,18 +41,18 @@ pub(crate) fn on_start(
             let detail = if h.clean_stop {
                 format!(
                     "stopped at {}, started again at {}",
-                    rfc3339(h.alive_ms),
-                    rfc3339(now)
+                    rfc3339_from_millis(h.alive_ms),
+                    rfc3339_from_millis(now)
                 )
             } else {
                 format!(
                     "last heartbeat {}, no clean stop; started again at {}",
-                    rfc3339(h.alive_ms),
-                    rfc3339(now)
+                    rfc3339_from_millis(h.alive_ms),
+                    rfc3339_from_millis(now)
                 )
             };
             let id = journal.add_gap(cause, None, from, Some(now), &detail, now)?;
-            tracing::error!(gap = id, %cause, from = %rfc3339(from), to = %rfc3339(now), "the receiver was down: events delivered meanwhile may be missed; recorded for replay");
+            tracing::error!(gap = id, %cause, from = %rfc3339_from_millis(from), to = %rfc3339_from_millis(now), "the receiver was down: events delivered meanwhile may be missed; recorded for replay");
             recorded = Some(id);
         }
     }
@@ -110,7 +110,7 @@ pub(crate) async fn monitor(
                     .close_gap(
                         id,
                         now,
-                        format!("the store writes again since {}", rfc3339(now)),
+                        format!("the store writes again since {}", rfc3339_from_millis(now)),
                     )
                     .await;
                 shared.open().store = None;

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::journal::{Gap, GapState, JobState, ReplayRecord};
 use crate::shared::{Manage, Shared, now_ms, wait_after};
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -170,11 +170,11 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
         let mut detail = String::new();
         if to <= oldest {
             shared.metrics.lost();
-            tracing::error!(gap = gap.id, from = %rfc3339(from), to = %rfc3339(to), "gap recovery: the window is older than X replays (5 days): its events are lost");
+            tracing::error!(gap = gap.id, from = %rfc3339_from_millis(from), to = %rfc3339_from_millis(to), "gap recovery: the window is older than X replays (5 days): its events are lost");
             let text = format!(
                 "lost: {}..{} is older than X replays (5 days)",
-                rfc3339(from),
-                rfc3339(to)
+                rfc3339_from_millis(from),
+                rfc3339_from_millis(to)
             );
             let id = gap.id;
             shared
@@ -185,11 +185,11 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
         }
         if from < oldest {
             shared.metrics.lost();
-            tracing::error!(gap = gap.id, from = %rfc3339(from), until = %rfc3339(oldest), "gap recovery: the start of the window is older than X replays (5 days): those events are lost");
+            tracing::error!(gap = gap.id, from = %rfc3339_from_millis(from), until = %rfc3339_from_millis(oldest), "gap recovery: the start of the window is older than X replays (5 days): those events are lost");
             detail = format!(
                 "lost {}..{} (older than X replays); ",
-                rfc3339(from),
-                rfc3339(oldest)
+                rfc3339_from_millis(from),
+                rfc3339_from_millis(oldest)
             );
             from = oldest;
         }
@@ -209,7 +209,7 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
         } else if now < due_at {
             Some(format!(
                 "{detail}waiting until X takes the window (at {})",
-                rfc3339(due_at)
+                rfc3339_from_millis(due_at)
             ))
         } else {
             None
@@ -301,8 +301,8 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
             "{}{n} replay job{} queued for {}..{}{with}",
             first.lost,
             if n == 1 { "" } else { "s" },
-            rfc3339(from),
-            rfc3339(to)
+            rfc3339_from_millis(from),
+            rfc3339_from_millis(to)
         );
         let first_id = first.gap.id;
         shared
@@ -325,7 +325,7 @@ async fn plan(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
             })
             .await
             .map_err(|e| e.to_string())?;
-        tracing::info!(gap = first_id, jobs = n, windows = group.len(), from = %rfc3339(from), to = %rfc3339(to), "gap recovery: replay jobs queued");
+        tracing::info!(gap = first_id, jobs = n, windows = group.len(), from = %rfc3339_from_millis(from), to = %rfc3339_from_millis(to), "gap recovery: replay jobs queued");
     }
     Ok(())
 }
@@ -380,7 +380,7 @@ async fn start(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
         match started {
             Ok(r) => {
                 let id = r.into_data().job_id.as_str().to_owned();
-                tracing::info!(job = %id, webhook_id = %job.webhook_id, from = %rfc3339(job.from_ms), to = %rfc3339(job.to_ms), "gap recovery: replay job started");
+                tracing::info!(job = %id, webhook_id = %job.webhook_id, from = %rfc3339_from_millis(job.from_ms), to = %rfc3339_from_millis(job.to_ms), "gap recovery: replay job started");
                 job.state = JobState::Running;
                 job.job_id = Some(id);
                 job.started_ms = Some(now);
@@ -394,7 +394,7 @@ async fn start(shared: &Arc<Shared>, manage: &Manage) -> Result<(), String> {
                 job.not_before_ms = later(now, wait);
                 job.detail = format!(
                     "X refused: {text}; asking again at {}",
-                    rfc3339(job.not_before_ms)
+                    rfc3339_from_millis(job.not_before_ms)
                 );
                 save(shared, job, None).await?;
             }
@@ -640,7 +640,7 @@ mod tests {
             i64::MAX
         );
         for t in [i64::MIN, i64::MAX] {
-            assert!(!rfc3339(t).is_empty());
+            assert!(!rfc3339_from_millis(t).is_empty());
         }
     }
 }

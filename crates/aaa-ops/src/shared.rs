@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aaa_client::Client;
 use aaa_client::replay_plan::ReplayRules;
+use aaa_model::time::rfc3339_from_millis;
 use aaa_receiver::{EventQuery, Receiver};
 use serde::Serialize;
 
@@ -111,7 +112,7 @@ impl Board {
             "watchdog".into(),
             serde_json::json!({
                 "enabled": w.enabled,
-                "checked_at": w.checked_ms.map(crate::time::rfc3339),
+                "checked_at": w.checked_ms.map(rfc3339_from_millis),
                 "error": w.error,
                 "webhooks": w.webhooks.iter().map(|h| serde_json::json!({"id": h.id, "valid": h.valid})).collect::<Vec<_>>(),
             }),
@@ -261,7 +262,7 @@ impl Shared {
         {
             Ok(id) => {
                 self.metrics.gap_recorded(cause);
-                tracing::error!(gap = id, %cause, webhook_id = ?webhook_id, from = %crate::time::rfc3339(from_ms), "events may be missed: outage window opened");
+                tracing::error!(gap = id, %cause, webhook_id = ?webhook_id, from = %rfc3339_from_millis(from_ms), "events may be missed: outage window opened");
                 Some(id)
             }
             Err(e) => {
@@ -279,7 +280,7 @@ impl Shared {
             .await
         {
             Ok(()) => {
-                tracing::warn!(gap = id, to = %crate::time::rfc3339(to_ms), "outage window closed; its events will be replayed when X takes the window");
+                tracing::warn!(gap = id, to = %rfc3339_from_millis(to_ms), "outage window closed; its events will be replayed when X takes the window");
             }
             Err(e) => tracing::error!(error = %e, gap = id, "cannot close an outage window"),
         }

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::journal::GapCause;
 use crate::shared::{Manage, Shared, WebhookStatus, now_ms, wait_after};
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 /// The path of `url` (`https://host/webhooks/x?y` -> `/webhooks/x`).
 fn url_path(url: &str) -> &str {
@@ -105,7 +105,7 @@ async fn check(shared: &Arc<Shared>, manage: &Manage, paths: &[String]) -> Durat
                     .close_gap(
                         gap,
                         now,
-                        format!("webhook {id} valid again at {}", rfc3339(now)),
+                        format!("webhook {id} valid again at {}", rfc3339_from_millis(now)),
                     )
                     .await;
             }
@@ -194,7 +194,10 @@ async fn revalidate(
                     .close_gap(
                         g,
                         now,
-                        format!("re-validated by the watchdog at {}", rfc3339(now)),
+                        format!(
+                            "re-validated by the watchdog at {}",
+                            rfc3339_from_millis(now)
+                        ),
                     )
                     .await;
             }

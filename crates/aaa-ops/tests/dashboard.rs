@@ -309,11 +309,13 @@ async fn the_dashboard_serves_its_page_from(store: Store, name: &str) {
     assert_eq!(stats["kinds"]["follow"], 10);
     assert_eq!(stats["store"]["events"], 30);
     assert_eq!(stats["store_healthy"], true);
+    assert_eq!(stats["store_error"], Value::Null);
     assert_eq!(stats["history"]["step_s"], 5);
     // The gaps: a journal, no gap on a first start.
     let ops = get(&client, &format!("{base}api/ops")).await.json();
     assert_eq!(ops["journal"], true);
     assert_eq!(ops["gaps"].as_array().map(Vec::len), Some(0), "{ops}");
+    assert_eq!(ops["gaps_error"], Value::Null, "{ops}");
 
     // Redeliver: only with the page's token, from its own origin, as JSON.
     let page = get(&client, &base).await;
@@ -394,6 +396,64 @@ async fn the_dashboard_on_jetstream() {
         .unwrap();
     the_dashboard_serves_its_page_from(store, "dashboard-jetstream").await;
     drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `sql` on the SQLite file `path` from a connection of its own, as another program could.
+fn damage(path: &std::path::Path, sql: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(BOUND).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_or_store_that_cannot_be_read_is_reported_not_shown_empty() {
+    let dir = temp_dir("dashboard-unreadable");
+    let running = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
+    let dashboard = Dashboard::start(
+        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
+        running.receiver.clone(),
+        running.ops.board().clone(),
+        Some(running.ops.journal().clone()),
+    )
+    .await
+    .unwrap();
+    let base = dashboard.url();
+    let client = http();
+    // Another program drops the tables the dashboard reads.
+    damage(running.ops.journal().path(), "DROP TABLE gaps");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("aaa") && name.ends_with(".sqlite3") {
+            damage(&path, "DROP TABLE events");
+            files += 1;
+        }
+    }
+    assert!(files > 0, "no store file in {}", dir.display());
+
+    let ops = get(&client, &format!("{base}api/ops")).await;
+    assert_eq!(ops.status, 200);
+    let ops = ops.json();
+    assert_eq!(ops["gaps"].as_array().map(Vec::len), Some(0), "{ops}");
+    let why = ops["gaps_error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("gap journal") && why.contains("no such table: gaps"),
+        "{ops}"
+    );
+    let stats = get(&client, &format!("{base}api/stats")).await;
+    assert_eq!(stats.status, 200);
+    let stats = stats.json();
+    assert_eq!(stats["store"], Value::Null, "{stats}");
+    let why = stats["store_error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("counting the store failed") && why.contains("no such table: events"),
+        "{stats}"
+    );
+
+    dashboard.stop().await;
+    running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

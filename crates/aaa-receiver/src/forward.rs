@@ -1,5 +1,6 @@
 //! Forwarding stored deliveries to the user's own app, in order, from a durable cursor.
 
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::config::ConfigError;
 use crate::metrics::Metrics;
+use crate::redact::url_without_userinfo;
 use crate::store::Store;
 use crate::store::read::StoredDelivery;
 
@@ -26,7 +28,7 @@ const CURSOR: &str = "forward";
 /// one `for_user_id`) deliveries go in storage order; across shards, in the order they were
 /// stored, which follows receive time but is not one total order. Progress is a cursor in each
 /// shard, so a restart resumes where it stopped and skips nothing.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Forwarder {
     store: Store,
     url: Uri,
@@ -35,28 +37,40 @@ pub struct Forwarder {
     max_backoff: Duration,
 }
 
+impl fmt::Debug for Forwarder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Forwarder")
+            .field("store", &self.store)
+            .field("url", &self.url())
+            .field("max_backoff", &self.max_backoff)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Forwarder {
     /// A forwarder of `store`'s deliveries to `url` (an `http://` URL). It counts what it does
     /// in the store's metrics.
     ///
     /// # Errors
     ///
-    /// When `url` is not an absolute `http://` URL.
+    /// When `url` is not an absolute `http://` URL. A user name and password in it are never
+    /// shown, in errors or `Debug` output.
     pub fn new(store: Store, url: &str) -> Result<Forwarder, ConfigError> {
         let metrics = Arc::clone(store.metrics());
+        let shown = url_without_userinfo(url);
         let uri: Uri = url
             .parse()
-            .map_err(|e| ConfigError(format!("forward URL {url:?}: {e}")))?;
+            .map_err(|e| ConfigError(format!("forward URL {shown:?}: {e}")))?;
         match uri.scheme_str() {
             Some("http") if uri.host().is_some() => {}
             Some("https") => {
                 return Err(ConfigError(format!(
-                    "forward URL {url:?}: https is not supported; forward over http to an app on the same host or private network"
+                    "forward URL {shown:?}: https is not supported; forward over http to an app on the same host or private network"
                 )));
             }
             _ => {
                 return Err(ConfigError(format!(
-                    "forward URL {url:?}: expected an http:// URL"
+                    "forward URL {shown:?}: expected an http:// URL"
                 )));
             }
         }
@@ -133,9 +147,10 @@ impl Forwarder {
         }
     }
 
-    /// The URL deliveries are forwarded to.
+    /// The URL deliveries are forwarded to, any user name and password in it shown as
+    /// `<redacted>`.
     pub fn url(&self) -> String {
-        self.url.to_string()
+        url_without_userinfo(&self.url.to_string())
     }
 
     /// Posts `d` to the app once, as forwarding does (body byte for byte, X's signature
@@ -191,5 +206,47 @@ async fn wait(shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>, d: Du
     tokio::select! {
         () = shutdown.as_mut() => true,
         () = tokio::time::sleep(d) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::StoreConfig;
+
+    #[test]
+    fn a_password_in_the_forward_url_is_never_shown() {
+        let dir = std::env::temp_dir().join(format!(
+            "aaa-forward-redact-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let store = Store::open(StoreConfig::new(&dir)).unwrap();
+        let f = Forwarder::new(store.clone(), "http://alice:s3cret@127.0.0.1:9/hook").unwrap();
+        let debug = format!("{f:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("alice"),
+            "{debug}"
+        );
+        assert!(
+            debug.contains("http://<redacted>@127.0.0.1:9/hook"),
+            "{debug}"
+        );
+        assert_eq!(f.url(), "http://<redacted>@127.0.0.1:9/hook");
+        for bad in [
+            "https://alice:s3cret@127.0.0.1/hook",
+            "ftp://alice:s3cret@127.0.0.1/hook",
+            "http://alice:s3cret@127.0.0.1/a hook",
+        ] {
+            let e = Forwarder::new(store.clone(), bad).unwrap_err().to_string();
+            assert!(!e.contains("s3cret") && !e.contains("alice"), "{e}");
+            assert!(e.contains("<redacted>@127.0.0.1"), "{e}");
+        }
+        drop(f);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

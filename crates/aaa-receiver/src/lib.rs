@@ -5,6 +5,7 @@ mod config;
 mod forward;
 mod ingest;
 mod metrics;
+mod redact;
 mod server;
 mod service;
 mod store;

@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::feed::{LiveRow, OUTCOMES};
 use super::{Body, COUNTS_EVERY, LIVE_BATCH, State, error, json, query_param};
 use crate::journal::GapState;
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 /// The most events one page lists.
 const MAX_PAGE: usize = 200;
@@ -123,7 +123,7 @@ pub(crate) fn row(e: &StoredEvent) -> serde_json::Value {
         "kind": e.kind,
         "for_user_id": e.for_user_id,
         "app": e.app,
-        "received_at": rfc3339(e.received_at),
+        "received_at": rfc3339_from_millis(e.received_at),
         "received_ms": e.received_at,
         "preview": preview,
     })
@@ -167,7 +167,7 @@ pub(super) async fn event(state: &State, req: &Request<Incoming>) -> Response<Bo
                 serde_json::json!({
                     "id": del.id.to_string(),
                     "app": del.app,
-                    "received_at": rfc3339(del.received_at),
+                    "received_at": rfc3339_from_millis(del.received_at),
                     // Only which secret matched: never the signature or a secret.
                     "signature": "verified",
                     "secret": match del.secret_index {
@@ -198,20 +198,26 @@ pub(super) async fn event(state: &State, req: &Request<Incoming>) -> Response<Bo
 }
 
 /// The store's counts: counted again once they are [`COUNTS_EVERY`] old (counting is a scan),
-/// in between the last count plus the events this receiver stored since.
-async fn counts(state: &State, events_stored: u64) -> Option<aaa_receiver::StoreCounts> {
+/// in between the last count plus the events this receiver stored since. A count that failed
+/// gives what failed, for the page to show (it is not cached: the next call counts again).
+async fn counts(state: &State, events_stored: u64) -> Result<aaa_receiver::StoreCounts, String> {
     let mut cached = state.counts.lock().await;
     let fresh = cached.filter(|(at, _, _)| at.elapsed() < COUNTS_EVERY);
     let (counts, stored_then) = if let Some((_, c, n)) = fresh {
         (c, n)
     } else {
-        let c = state.receiver.store().counts().await.ok()?;
+        let c = state
+            .receiver
+            .store()
+            .counts()
+            .await
+            .map_err(|e| format!("counting the store failed: {e}"))?;
         *cached = Some((std::time::Instant::now(), c, events_stored));
         (c, events_stored)
     };
     let mut counts = counts;
     counts.events += events_stored.saturating_sub(stored_then);
-    Some(counts)
+    Ok(counts)
 }
 
 pub(super) async fn stats(state: &State) -> Response<Body> {
@@ -236,26 +242,31 @@ pub(super) async fn stats(state: &State) -> Response<Body> {
             "forwarded": counters.forwarded,
             "forward_failures": counters.forward_failures,
             "forward_lag": counters.forward_lag,
-            "store": counts.map(|c| serde_json::json!({"events": c.events, "quarantined": c.quarantined, "deliveries": c.deliveries})),
+            "store": counts.as_ref().ok().map(|c| serde_json::json!({"events": c.events, "quarantined": c.quarantined, "deliveries": c.deliveries})),
+            "store_error": counts.err(),
             "store_healthy": store.is_healthy(),
             "kinds": state.kinds().map(),
             "history": history,
-            "since": rfc3339(state.started_ms),
+            "since": rfc3339_from_millis(state.started_ms),
         }),
     )
 }
 
 pub(super) async fn ops(state: &State) -> Response<Body> {
-    let gaps = match &state.journal {
+    // A journal that cannot be read is said so, never shown as "no gap".
+    let (gaps, gaps_error) = match &state.journal {
         Some(j) => {
             let j = j.clone();
-            tokio::task::spawn_blocking(move || j.gaps(&[], 50))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default()
+            match tokio::task::spawn_blocking(move || j.gaps(&[], 50)).await {
+                Ok(Ok(gaps)) => (gaps, None),
+                Ok(Err(e)) => (Vec::new(), Some(format!("reading the {e}"))),
+                Err(e) => (
+                    Vec::new(),
+                    Some(format!("reading the gap journal stopped: {e}")),
+                ),
+            }
         }
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
     let gaps: Vec<serde_json::Value> = gaps
         .iter()
@@ -264,8 +275,8 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
                 "id": g.id,
                 "cause": g.cause,
                 "webhook_id": g.webhook_id,
-                "from": rfc3339(g.from_ms),
-                "to": g.to_ms.map(rfc3339),
+                "from": rfc3339_from_millis(g.from_ms),
+                "to": g.to_ms.map(rfc3339_from_millis),
                 "state": g.state,
                 "lost": g.state == GapState::Lost || g.detail.starts_with("lost"),
                 "merged_into": g.merged_into,
@@ -273,8 +284,8 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
                 "replays": g.replays.iter().map(|r| serde_json::json!({
                     "webhook_id": r.webhook_id,
                     "job_id": r.job_id,
-                    "from": rfc3339(r.from_ms),
-                    "to": rfc3339(r.to_ms),
+                    "from": rfc3339_from_millis(r.from_ms),
+                    "to": rfc3339_from_millis(r.to_ms),
                     "state": r.state,
                     "attempts": r.attempts,
                     "detail": r.detail,
@@ -289,6 +300,7 @@ pub(super) async fn ops(state: &State) -> Response<Body> {
             "outage_open": state.board.outage_open(),
             "journal": state.journal.is_some(),
             "gaps": gaps,
+            "gaps_error": gaps_error,
         }),
     )
 }

@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::State;
 use super::api::row;
-use crate::time::rfc3339;
+use aaa_model::time::rfc3339_from_millis;
 
 /// How often the counters are sampled for the charts.
 pub(crate) const STEP: Duration = Duration::from_secs(5);
@@ -130,7 +130,7 @@ impl History {
         serde_json::json!({
             "step_s": STEP.as_secs(),
             "steps": SAMPLES - 1,
-            "until": self.0.back().map(|s| rfc3339(s.at_ms)),
+            "until": self.0.back().map(|s| rfc3339_from_millis(s.at_ms)),
             "outcomes": outcomes,
             "kinds": kinds,
         })

@@ -192,6 +192,7 @@
       const t = $("totals"); t.replaceChildren();
       const totals = [["events stored", s.events_stored], ["duplicate events", s.duplicate_events], ["in store", s.store ? s.store.events : "?"], ["forwarded", s.forwarded], ["forward failures", s.forward_failures]];
       for (const [k, v] of totals) { const d = el("div"); d.appendChild(el("b", String(v))); d.appendChild(el("span", k, "muted")); t.appendChild(d); }
+      if (s.store_error) t.appendChild(el("div", s.store_error, "bad small"));
       $("since").textContent = "since " + s.since;
       $("health").textContent = s.store_healthy ? "store ok" : "store failing";
       $("health").className = "pill " + (s.store_healthy ? "ok" : "bad");
@@ -232,7 +233,9 @@
       $("lost").classList.toggle("hidden", !lost);
       const g = $("gaps");
       if (!s.journal) { g.textContent = "no gap journal"; return; }
-      if (s.gaps.length) {
+      if (s.gaps_error) { g.className = "bad"; g.textContent = "gaps unknown: " + s.gaps_error; return; }
+      if (!s.gaps.length) { g.className = "muted"; g.textContent = "no gap recorded"; }
+      else {
         g.replaceChildren(); g.className = "";
         for (const x of s.gaps) {
           const item = el("div", undefined, "gap");
