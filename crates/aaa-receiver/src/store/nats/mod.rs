@@ -37,6 +37,8 @@ use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 
+use crate::redact::url_without_userinfo;
+
 use self::codec::{Header, digest_hex, header, subject_token};
 use super::delivery::{Appended, Content, Delivery, StoreError, StoreErrorKind, now_us};
 use super::read::{
@@ -84,21 +86,9 @@ pub struct NatsConfig {
     pub tls_required: bool,
 }
 
-/// `url` with the user name and password it may carry (`nats://USER:PASSWORD@HOST:PORT`, which
-/// the client accepts) replaced by `<redacted>`: for `Debug` output and error messages.
-pub(crate) fn without_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..host_end].rfind('@') {
-        Some(at) if scheme.is_empty() => format!("<redacted>@{}", &rest[at + 1..]),
-        Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
 /// The servers of `config`, without credentials.
 fn servers_shown(servers: &[String]) -> Vec<String> {
-    servers.iter().map(|s| without_credentials(s)).collect()
+    servers.iter().map(|s| url_without_userinfo(s)).collect()
 }
 
 impl std::fmt::Debug for NatsConfig {
@@ -263,7 +253,7 @@ impl Nats {
             .iter()
             .map(|s| {
                 s.parse().map_err(|e| {
-                    StoreError::invalid(format!("NATS server {:?}: {e}", without_credentials(s)))
+                    StoreError::invalid(format!("NATS server {:?}: {e}", url_without_userinfo(s)))
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -1070,12 +1060,12 @@ mod tests {
     #[test]
     fn credentials_in_server_urls_are_not_shown() {
         assert_eq!(
-            without_credentials("nats://alice:s3cret@127.0.0.1:4222"),
+            url_without_userinfo("nats://alice:s3cret@127.0.0.1:4222"),
             "nats://<redacted>@127.0.0.1:4222"
         );
-        assert_eq!(without_credentials("tok3n@h:1"), "<redacted>@h:1");
-        assert_eq!(without_credentials("nats://h:1"), "nats://h:1");
-        assert_eq!(without_credentials("nats://h:1/p@x"), "nats://h:1/p@x");
+        assert_eq!(url_without_userinfo("tok3n@h:1"), "<redacted>@h:1");
+        assert_eq!(url_without_userinfo("nats://h:1"), "nats://h:1");
+        assert_eq!(url_without_userinfo("nats://h:1/p@x"), "nats://h:1/p@x");
         let config =
             NatsConfig::new("nats://alice:s3cret@127.0.0.1:4222,tok3n@127.0.0.1:4223").unwrap();
         let debug = format!("{config:?}");
