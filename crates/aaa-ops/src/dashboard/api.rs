@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use std::collections::VecDeque;
 
-use aaa_receiver::{Cursor, EventId, EventQuery, StoredEvent};
+use aaa_receiver::{Cursor, EventId, EventQuery};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body::Frame;
@@ -15,7 +15,7 @@ use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::feed::{LiveRow, OUTCOMES};
+use super::feed::{LiveRow, OUTCOMES, row};
 use super::{Body, COUNTS_EVERY, LIVE_BATCH, State, error, json, query_param};
 use crate::journal::GapState;
 use aaa_model::time::rfc3339_from_millis;
@@ -111,22 +111,6 @@ impl Filters {
                 .as_ref()
                 .is_none_or(|t| e.raw.windows(t.len().max(1)).any(|w| w == t.as_bytes()))
     }
-}
-
-/// One event as a row of the list: no body beyond a short preview.
-pub(crate) fn row(e: &StoredEvent) -> serde_json::Value {
-    let raw = String::from_utf8_lossy(&e.raw);
-    let preview: String = raw.chars().take(160).collect();
-    serde_json::json!({
-        "id": e.id.to_string(),
-        "key": e.key,
-        "kind": e.kind,
-        "for_user_id": e.for_user_id,
-        "app": e.app,
-        "received_at": rfc3339_from_millis(e.received_at),
-        "received_ms": e.received_at,
-        "preview": preview,
-    })
 }
 
 pub(super) async fn events(state: &State, req: &Request<Incoming>) -> Response<Body> {

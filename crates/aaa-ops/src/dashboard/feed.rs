@@ -11,7 +11,6 @@ use bytes::Bytes;
 use tokio::sync::{broadcast, watch};
 
 use super::State;
-use super::api::row;
 use aaa_model::time::rfc3339_from_millis;
 
 /// How often the counters are sampled for the charts.
@@ -179,6 +178,22 @@ pub(crate) async fn run(
             },
         }
     }
+}
+
+/// One event as a row of the list: no body beyond a short preview.
+pub(crate) fn row(e: &StoredEvent) -> serde_json::Value {
+    let raw = String::from_utf8_lossy(&e.raw);
+    let preview: String = raw.chars().take(160).collect();
+    serde_json::json!({
+        "id": e.id.to_string(),
+        "key": e.key,
+        "kind": e.kind,
+        "for_user_id": e.for_user_id,
+        "app": e.app,
+        "received_at": rfc3339_from_millis(e.received_at),
+        "received_ms": e.received_at,
+        "preview": preview,
+    })
 }
 
 #[cfg(test)]
