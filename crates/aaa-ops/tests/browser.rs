@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use aaa_crypto::ConsumerSecret;
-use aaa_ops::{Dashboard, DashboardConfig};
+use aaa_ops::DashboardConfig;
 use bytes::Bytes;
 use common::webdriver::{Browser, Http, http};
 use common::{Running, eventually, temp_dir};
@@ -52,14 +52,9 @@ async fn the_dashboard_shows_events_live_filters_and_opens_one() {
     let first = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
     first.stop().await;
     let running = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
-    let dashboard = Dashboard::start(
-        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
-        running.receiver.clone(),
-        running.ops.board().clone(),
-        Some(running.ops.journal().clone()),
-    )
-    .await
-    .unwrap();
+    let dashboard = running
+        .dashboard(DashboardConfig::new("127.0.0.1:0".parse().unwrap()))
+        .await;
     let http = http();
     let b = Browser::start(temp_dir("chromium-profile"), 1400, 1250).await;
     b.open(&dashboard.url()).await;
@@ -184,19 +179,11 @@ async fn the_dashboard_shows_events_live_filters_and_opens_one() {
     }
 
     // Another program drops the tables the page reads from: it says so, not "no gap".
-    let damage = |path: &std::path::Path, sql: &str| {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.busy_timeout(BOUND).unwrap();
-        conn.execute_batch(sql).unwrap();
-    };
-    damage(running.ops.journal().path(), "DROP TABLE gaps");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("aaa") && name.ends_with(".sqlite3") {
-            damage(&path, "DROP TABLE events");
-        }
-    }
+    assert!(
+        running.drop_tables(&dir) > 0,
+        "no store file in {}",
+        dir.display()
+    );
     eventually(BOUND, "the unreadable journal and store shown", || async {
         let v = b
             .script("return [document.getElementById('gaps').textContent, document.getElementById('totals').textContent]")

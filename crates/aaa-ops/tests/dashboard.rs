@@ -196,14 +196,7 @@ async fn the_dashboard_serves_its_page_from(store: Store, name: &str) {
     let (target, forwarded) = forward_target().await;
     let mut config = DashboardConfig::new("127.0.0.1:0".parse().unwrap());
     config.forward = Some(Forwarder::new(store.clone(), &target).unwrap());
-    let dashboard = Dashboard::start(
-        config,
-        running.receiver.clone(),
-        running.ops.board().clone(),
-        Some(running.ops.journal().clone()),
-    )
-    .await
-    .unwrap();
+    let dashboard = running.dashboard(config).await;
     let base = dashboard.url();
     let client = http();
 
@@ -399,38 +392,17 @@ async fn the_dashboard_on_jetstream() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Runs `sql` on the SQLite file `path` from a connection of its own, as another program could.
-fn damage(path: &std::path::Path, sql: &str) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(BOUND).unwrap();
-    conn.execute_batch(sql).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_or_store_that_cannot_be_read_is_reported_not_shown_empty() {
     let dir = temp_dir("dashboard-unreadable");
     let running = Running::start(&dir, "127.0.0.1:0".parse().unwrap(), SECRET, |c| c).await;
-    let dashboard = Dashboard::start(
-        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
-        running.receiver.clone(),
-        running.ops.board().clone(),
-        Some(running.ops.journal().clone()),
-    )
-    .await
-    .unwrap();
+    let dashboard = running
+        .dashboard(DashboardConfig::new("127.0.0.1:0".parse().unwrap()))
+        .await;
     let base = dashboard.url();
     let client = http();
     // Another program drops the tables the dashboard reads.
-    damage(running.ops.journal().path(), "DROP TABLE gaps");
-    let mut files = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("aaa") && name.ends_with(".sqlite3") {
-            damage(&path, "DROP TABLE events");
-            files += 1;
-        }
-    }
+    let files = running.drop_tables(&dir);
     assert!(files > 0, "no store file in {}", dir.display());
 
     let ops = get(&client, &format!("{base}api/ops")).await;

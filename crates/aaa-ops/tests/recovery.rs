@@ -12,7 +12,7 @@ use std::time::Duration;
 use aaa_client::replay_plan::ReplayRules;
 use aaa_client::{ApiVersion, Client, UserToken};
 use aaa_emulator::{Activity, Delivery, Emulator, Options, RateLimits, ReplayMinAge, State};
-use aaa_ops::{Dashboard, DashboardConfig, GapCause, GapState, JobState};
+use aaa_ops::{DashboardConfig, GapCause, GapState, JobState};
 use common::{Running, eventually, quick_manage, stored, temp_dir};
 
 /// Windows are whole minutes, so a replay waits for the minute after the outage to pass.
@@ -324,14 +324,9 @@ async fn a_webhook_invalidated_while_down_is_revalidated_by_the_watchdog() {
         minutes.windows(2).all(|p| p[0].1 <= p[1].0),
         "a minute asked twice: {minutes:?}"
     );
-    let dashboard = Dashboard::start(
-        DashboardConfig::new("127.0.0.1:0".parse().unwrap()),
-        second.receiver.clone(),
-        second.ops.board().clone(),
-        Some(journal.clone()),
-    )
-    .await
-    .unwrap();
+    let dashboard = second
+        .dashboard(DashboardConfig::new("127.0.0.1:0".parse().unwrap()))
+        .await;
     let http = common::webdriver::http();
     let ops =
         common::webdriver::call(&http, "GET", &format!("{}api/ops", dashboard.url()), None).await;

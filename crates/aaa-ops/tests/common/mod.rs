@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use aaa_crypto::ConsumerSecret;
-use aaa_ops::{Board, Manage, Operations, OpsConfig};
+use aaa_ops::{Board, Dashboard, DashboardConfig, Manage, Operations, OpsConfig};
 use aaa_receiver::{AppConfig, EventQuery, Receiver, Store, StoreConfig, StoredEvent};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -102,6 +102,40 @@ impl Running {
 
     pub fn url(&self) -> String {
         format!("http://{}{HOOK_PATH}", self.addr)
+    }
+
+    /// Starts a dashboard of this receiver and its gap journal with `config`.
+    pub async fn dashboard(&self, config: DashboardConfig) -> Dashboard {
+        Dashboard::start(
+            config,
+            self.receiver.clone(),
+            self.ops.board().clone(),
+            Some(self.ops.journal().clone()),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Drops, from connections of its own as another program could, the table of gaps from the
+    /// journal and the table of events from every store file in `dir`; returns how many store
+    /// files there were.
+    pub fn drop_tables(&self, dir: &Path) -> usize {
+        let damage = |path: &Path, sql: &str| {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.busy_timeout(Duration::from_secs(60)).unwrap();
+            conn.execute_batch(sql).unwrap();
+        };
+        damage(self.ops.journal().path(), "DROP TABLE gaps");
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("aaa") && name.ends_with(".sqlite3") {
+                damage(&path, "DROP TABLE events");
+                files += 1;
+            }
+        }
+        files
     }
 
     /// Stops cleanly: the operations first (the journal says "stopped"), then the server.
